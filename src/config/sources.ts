@@ -1,0 +1,209 @@
+// The sources a configuration is read from, each turned into entries (key, value, where it
+// came from): the YAML file (with `${VAR}` interpolation and line numbers for messages), the
+// `QGS_*` environment, and `--set` overrides. Unknown keys are reported here with a suggestion;
+// secrets are registered for scrubbing the moment they are read, before any message is made.
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { ConfigProblem } from '../errors.ts';
+import { registerSecret } from '../log.ts';
+import { interpolate } from './interpolate.ts';
+import { CONFIG_ENV, ENV_PREFIX, KEYS, KEYS_BY_ENV, OBJECT_PATHS, type KeySpec } from './options.ts';
+import { didYouMean, suggest } from './suggest.ts';
+
+export type ConfigLayer = 'default' | 'file' | 'env' | 'cli';
+
+/** One value a source gave for a key. */
+export interface Entry {
+  key: KeySpec;
+  value: unknown;
+  layer: ConfigLayer;
+  from: string;
+  /** Relative paths are resolved against this folder (the config file's for file values). */
+  baseDir: string;
+  /** The value is text to parse by type (environment, `--set`, or a file value that was a `${VAR}`). */
+  text: boolean;
+  /** A `${VAR}` in it could not be replaced (already reported): the value is not checked further. */
+  broken?: boolean;
+}
+
+export interface Collector {
+  problems: ConfigProblem[];
+  add(path: string, message: string, from?: string): void;
+}
+
+export function collector(): Collector {
+  const problems: ConfigProblem[] = [];
+  return {
+    problems,
+    add(path, message, from) {
+      problems.push({ path, message: from ? `${message} (${from})` : message });
+    },
+  };
+}
+
+export function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * Registers a configured secret for scrubbing. Its JSON-escaped form is registered as a secret of
+ * its own too, so log.ts also scrubs the doubly escaped form a secret takes when JSON text holding
+ * it (a request body, a `%j` argument) is itself logged as a JSON string.
+ */
+export function registerConfigSecret(value: string): void {
+  registerSecret(value);
+  const escaped = JSON.stringify(value).slice(1, -1);
+  if (escaped !== value) registerSecret(escaped);
+}
+
+/** Registers a secret given under a mistyped key too (`tenant.apikey`), if the typo is of a secret. */
+function registerIfSecretTypo(path: string, value: unknown): void {
+  const near = suggest(path, KEYS.keys());
+  if (near && KEYS.get(near)?.option.secret && typeof value === 'string') registerConfigSecret(value);
+}
+
+export function registerEntrySecrets(entries: Iterable<Entry>): void {
+  for (const entry of entries) {
+    if (entry.key.option.secret && !entry.key.fromFile && typeof entry.value === 'string') registerConfigSecret(entry.value);
+  }
+}
+
+// ---------------------------------------------------------------- file layer
+
+interface FileContext {
+  doc: Document;
+  lines: LineCounter;
+  display: string;
+  baseDir: string;
+  env: Record<string, string | undefined>;
+  out: Collector;
+  entries: Map<string, Entry>;
+}
+
+function lineOf(ctx: FileContext, segments: (string | number)[]): string {
+  const node = ctx.doc.getIn(segments, true) as { range?: [number, number, number] } | undefined;
+  const offset = node?.range?.[0];
+  return offset === undefined ? ctx.display : `${ctx.display}:${ctx.lines.linePos(offset).line}`;
+}
+
+/** `${VAR}` in every string of a value (lists and role rules included). */
+function interpolateValue(ctx: FileContext, key: KeySpec, value: unknown, segments: (string | number)[]): { value: unknown; whole: boolean; broken: boolean } {
+  let whole = false;
+  let broken = false;
+  const visit = (node: unknown, at: (string | number)[]): unknown => {
+    if (typeof node === 'string') {
+      if (!node.includes('${')) return node;
+      const result = interpolate(node, ctx.env);
+      if (at.length === segments.length && result.replaced) whole = true;
+      if (result.missing.length > 0 || result.malformed.length > 0) broken = true;
+      const path = at.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').slice(1);
+      for (const name of result.missing) ctx.out.add(path, `environment variable ${name} is not set (used as \${${name}})`, lineOf(ctx, at));
+      for (const reference of result.malformed) {
+        const shown = key.option.secret ? 'a "${" reference' : JSON.stringify(reference);
+        ctx.out.add(path, `${shown} is not \${NAME} or \${NAME:-default} (NAME: letters, digits, _); write "$\${" for a literal "\${"`, lineOf(ctx, at));
+      }
+      return result.value;
+    }
+    if (Array.isArray(node)) return node.map((item, i) => visit(item, [...at, i]));
+    if (isMapping(node)) return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, visit(v, [...at, k])]));
+    return node;
+  };
+  const out = visit(value, segments);
+  return { value: out, whole, broken };
+}
+
+function walkFile(ctx: FileContext, node: Record<string, unknown>, segments: string[]): void {
+  for (const [name, value] of Object.entries(node)) {
+    const at = [...segments, name];
+    const path = at.join('.');
+    if (value === null || value === undefined) continue; // `key:` with nothing: not set
+    const key = KEYS.get(path);
+    if (key) {
+      const { value: interpolated, whole, broken } = interpolateValue(ctx, key, value, at);
+      ctx.entries.set(path, { key, value: interpolated, layer: 'file', from: lineOf(ctx, at), baseDir: ctx.baseDir, text: whole && !key.fromFile, broken });
+      continue;
+    }
+    if (OBJECT_PATHS.has(path)) {
+      if (isMapping(value)) walkFile(ctx, value, at);
+      else {
+        const children = [...new Set([...KEYS.keys(), ...OBJECT_PATHS].filter((k) => k.startsWith(`${path}.`)).map((k) => k.slice(path.length + 1).split('.')[0]))].sort();
+        ctx.out.add(path, `expected a mapping with keys such as ${children.slice(0, 4).join(', ')}, got ${Array.isArray(value) ? 'a list' : 'a single value'}`, lineOf(ctx, at));
+      }
+      continue;
+    }
+    registerIfSecretTypo(path, value);
+    ctx.out.add(path, `unknown key${didYouMean(path, [...KEYS.keys(), ...OBJECT_PATHS])}`, lineOf(ctx, at));
+  }
+}
+
+export async function fileLayer(file: string, cwd: string, env: Record<string, string | undefined>, out: Collector): Promise<{ entries: Map<string, Entry>; absolute: string } | undefined> {
+  const absolute = resolve(cwd, file);
+  let text: string;
+  try {
+    text = await readFile(absolute, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    out.add(file, `cannot read the config file${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}`);
+    return undefined;
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors) {
+      const { line, col } = lines.linePos(error.pos[0]);
+      // The first line only: yaml's longer messages can quote the source, which may hold a secret.
+      out.add(`${file}:${line}:${col}`, `YAML: ${error.message.split('\n')[0]}`);
+    }
+    return undefined;
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    out.add(file, `YAML: ${(error as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+  const entries = new Map<string, Entry>();
+  if (data === null || data === undefined) return { entries, absolute };
+  if (!isMapping(data)) {
+    out.add(file, `expected a mapping with the keys directory, tenant, mapping, sync, logging; got ${Array.isArray(data) ? 'a list' : 'a single value'}`);
+    return undefined;
+  }
+  walkFile({ doc, lines, display: file, baseDir: dirname(absolute), env, out, entries }, data, []);
+  return { entries, absolute };
+}
+
+// ---------------------------------------------------------------- environment and command line
+
+export function envLayer(env: Record<string, string | undefined>, cwd: string, out: Collector): Map<string, Entry> {
+  const entries = new Map<string, Entry>();
+  for (const name of Object.keys(env).sort()) {
+    const raw = env[name];
+    if (!name.startsWith(ENV_PREFIX) || name === CONFIG_ENV || raw === undefined) continue;
+    const key = KEYS_BY_ENV.get(name);
+    if (!key) {
+      const near = suggest(name, KEYS_BY_ENV.keys(), '_');
+      if (near && KEYS_BY_ENV.get(near)?.option.secret) registerConfigSecret(raw);
+      out.add(name, `unknown environment variable${near ? ` (did you mean ${near}?)` : ''}`);
+      continue;
+    }
+    if (raw === '') continue; // set but empty: treated as unset (`docker run --env-file` with `X=`)
+    entries.set(key.key, { key, value: raw, layer: 'env', from: name, baseDir: cwd, text: !key.fromFile });
+  }
+  return entries;
+}
+
+export function cliLayer(overrides: Record<string, string>, cwd: string, out: Collector): Map<string, Entry> {
+  const entries = new Map<string, Entry>();
+  for (const [path, raw] of Object.entries(overrides)) {
+    const key = KEYS.get(path);
+    if (!key) {
+      registerIfSecretTypo(path, raw);
+      out.add(path, `unknown option${didYouMean(path, KEYS.keys())}`, '--set');
+      continue;
+    }
+    entries.set(key.key, { key, value: raw, layer: 'cli', from: '--set', baseDir: cwd, text: !key.fromFile });
+  }
+  return entries;
+}
