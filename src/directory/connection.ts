@@ -1,0 +1,369 @@
+// One authenticated LDAP connection and the two operations the reader needs from it: a paged
+// subtree search and a base read. Everything that can go wrong on the wire becomes a DirectoryError
+// naming the URL (never the password), the base, the filter and what failed:
+//  - TLS: `ldaps://`, or StartTLS on `ldap://` (plain `ldap://` only when explicitly allowed),
+//    the configured CA, the server name checked unless tlsVerify is off.
+//  - Failover: the URLs are tried in order until one connects; a rejected bind stops there (the
+//    same credentials would fail everywhere, and retrying them locks accounts sooner).
+//  - Fail closed: a failed page, a size or time limit, an operation timeout or a lost connection
+//    throws. ldapts reconnects transparently (unauthenticated) when a socket closed between
+//    operations; the session watches its sockets itself and refuses to go on after a loss.
+import { readFileSync } from 'node:fs';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { Client, NoSuchObjectError, ResultCodeError, type SearchOptions } from 'ldapts';
+import type { DirectoryConfig } from '../config/types.ts';
+import { ConfigError, DirectoryError, SyncError, describeError } from '../errors.ts';
+import { registerSecret, type Logger } from '../log.ts';
+import { fromLdapts, type RawEntry } from './entry.ts';
+import { ROOT_DSE_ATTRIBUTES } from './vendors.ts';
+
+/** Reported after every page of a paged search (for progress logs and for tests that act mid-read). */
+export interface PageEvent {
+  url: string;
+  base: string;
+  filter: string;
+  /** 1-based page number within this search. */
+  page: number;
+  /** Entries in this page. */
+  entries: number;
+  /** Entries so far in this search. */
+  total: number;
+}
+
+export type PageHook = (event: PageEvent) => void | Promise<void>;
+
+export interface SessionOptions {
+  logger: Logger;
+  signal?: AbortSignal | undefined;
+  onPage?: PageHook | undefined;
+}
+
+export interface SearchRequest {
+  base: string;
+  scope: 'base' | 'sub';
+  filter: string;
+  attributes: string[];
+  /** Attributes to return as bytes. */
+  binaryAttributes?: string[];
+  /** RFC 2696 paging (subtree searches). */
+  paged: boolean;
+}
+
+export interface SearchOutcome {
+  entries: RawEntry[];
+  /** Continuation references (referral URLs) the server returned. */
+  references: string[];
+}
+
+const TLS_ERROR = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_|ERR_OSSL_)/;
+
+/** `ldaps://host:636` without path or credentials, for messages. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}`;
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//');
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function isTlsError(error: unknown): boolean {
+  const code = errorCode(error);
+  if (code !== undefined && TLS_ERROR.test(code)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /certificate|self[- ]signed|altnames|ssl3?_|tls alert|wrong version number/i.test(message);
+}
+
+function abortedError(cause?: unknown): SyncError {
+  return new SyncError('ABORTED', 'directory read aborted', cause === undefined ? undefined : { cause });
+}
+
+export class LdapSession {
+  readonly url: string;
+  readonly displayUrl: string;
+  private readonly client: Client;
+  private readonly config: DirectoryConfig;
+  private readonly options: SessionOptions;
+  private established = false;
+  private closing = false;
+  private lost: DirectoryError | undefined;
+  /**
+   * Rejects when the connection is lost or the read aborted. Every operation races it: after
+   * StartTLS, ldapts does not notice a dead socket and would wait for its operation timeout.
+   */
+  private readonly interrupted: Promise<never>;
+  private readonly interrupt: (error: SyncError) => void;
+  private readonly onAbort: () => void;
+  private readonly sockets = new Set<Socket>();
+  /** The root DSE, read when the session opened. */
+  rootDse: RawEntry = { dn: '', attributes: new Map() };
+
+  private constructor(url: string, config: DirectoryConfig, options: SessionOptions) {
+    this.url = url;
+    this.displayUrl = displayUrl(url);
+    this.config = config;
+    this.options = options;
+    const parsed = new URL(url);
+    const secure = parsed.protocol === 'ldaps:';
+    const track = <S extends Socket | TLSSocket>(socket: S): S => {
+      this.sockets.add(socket);
+      socket.once('close', () => {
+        this.sockets.delete(socket);
+        // Before the session is established, failures surface through the operation in progress.
+        if (this.established && !this.closing && this.lost === undefined) {
+          this.lost = new DirectoryError('DIRECTORY_CONNECT', `connection to ${this.displayUrl} was lost`);
+          this.options.logger.warn({ url: this.displayUrl }, 'directory connection lost');
+          // Let the operation's own failure (a timeout, a socket error) be reported if it has one.
+          const lost = this.lost;
+          setImmediate(() => this.interrupt(lost));
+        }
+      });
+      return socket;
+    };
+    this.client = new Client({
+      url: `${parsed.protocol}//${parsed.host}`,
+      timeout: config.timeoutMs,
+      connectTimeout: config.connectTimeoutMs,
+      // Only for ldaps://: with tlsOptions on an ldap:// URL ldapts would start TLS at once.
+      ...(secure ? { tlsOptions: this.tlsOptions(parsed.hostname) } : {}),
+      createConnection: ((...args: Parameters<typeof netConnect>) => track(netConnect(...args))) as typeof netConnect,
+      createSecureConnection: ((...args: Parameters<typeof tlsConnect>) => track(tlsConnect(...args))) as typeof tlsConnect,
+    });
+    const { promise, reject } = Promise.withResolvers<never>();
+    promise.catch(() => undefined); // observed through race() only
+    this.interrupted = promise;
+    this.interrupt = reject;
+    this.onAbort = () => {
+      this.interrupt(abortedError(this.options.signal?.reason));
+      void this.client.unbind().catch(() => undefined);
+    };
+  }
+
+  private tlsOptions(host: string): ConnectionOptions {
+    const expected = this.config.serverName ?? host;
+    let ca: string[] | undefined;
+    if (this.config.caFile) {
+      try {
+        ca = [readFileSync(this.config.caFile, 'utf8')];
+      } catch (error) {
+        throw new DirectoryError('DIRECTORY_TLS', `cannot read directory.caFile ${this.config.caFile}: ${describeError(error)}`, { cause: error });
+      }
+    }
+    return {
+      ...(ca ? { ca } : {}),
+      rejectUnauthorized: this.config.tlsVerify,
+      minVersion: 'TLSv1.2',
+      // SNI must be a host name; an IP address is checked against the certificate's IP SANs.
+      ...(isIP(expected) ? {} : { servername: expected }),
+      checkServerIdentity: (_hostname, certificate) => checkServerIdentity(expected, certificate),
+    };
+  }
+
+  /** Connects, upgrades with StartTLS when configured, binds. Throws DirectoryError or ConfigError. */
+  static async open(url: string, config: DirectoryConfig, options: SessionOptions): Promise<LdapSession> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError([{ path: 'directory.urls', message: `not a URL: ${displayUrl(url)}` }]);
+    }
+    if (parsed.protocol !== 'ldap:' && parsed.protocol !== 'ldaps:') {
+      throw new ConfigError([{ path: 'directory.urls', message: `${displayUrl(url)} must be ldap:// or ldaps://` }]);
+    }
+    const plain = parsed.protocol === 'ldap:' && !config.startTls;
+    if (plain && !config.allowInsecure) {
+      throw new ConfigError([
+        {
+          path: 'directory.startTls',
+          message: `${displayUrl(url)} would send the bind password in clear text: use ldaps://, set directory.startTls, or set directory.allowInsecure to accept the risk`,
+        },
+      ]);
+    }
+    registerSecret(config.bindPassword);
+    const session = new LdapSession(url, config, options);
+    const where = session.displayUrl;
+    const logger = options.logger;
+    if (plain) logger.warn({ url: where }, 'directory connection without TLS (directory.allowInsecure): credentials and data travel in clear text');
+    if (!config.tlsVerify && !plain) logger.warn({ url: where }, 'directory TLS certificate verification is off (directory.tlsVerify=false)');
+    if (options.signal?.aborted) throw abortedError(options.signal.reason);
+    options.signal?.addEventListener('abort', session.onAbort, { once: true });
+
+    try {
+      if (parsed.protocol === 'ldap:' && config.startTls) {
+        try {
+          await session.race(session.client.startTLS(session.tlsOptions(parsed.hostname)));
+        } catch (error) {
+          if (error instanceof ResultCodeError) {
+            throw new DirectoryError('DIRECTORY_TLS', `${where} refused StartTLS: ${error.message}`, { cause: error, details: { url: where } });
+          }
+          throw session.connectError(error, 'StartTLS');
+        }
+      }
+      if (config.bindDn) {
+        try {
+          await session.race(session.client.bind(config.bindDn, config.bindPassword ?? ''));
+        } catch (error) {
+          if (!(error instanceof ResultCodeError)) throw session.connectError(error, 'connect');
+          const why = error.code === 49 ? 'invalid credentials' : `the server answered: ${error.message}`;
+          throw new DirectoryError('DIRECTORY_BIND', `bind as ${config.bindDn} to ${where} failed: ${why}`, {
+            cause: error,
+            details: { url: where, bindDn: config.bindDn, resultCode: error.code },
+          });
+        }
+      }
+      // The root DSE (vendor detection) is read here: for an anonymous session this is also the
+      // first operation, so connection and TLS failures are reported as such.
+      try {
+        const result = await session.race(session.client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ROOT_DSE_ATTRIBUTES, timeLimit: Math.max(1, Math.ceil(config.timeoutMs / 1000)) }));
+        const [entry] = result.searchEntries;
+        session.rootDse = entry ? fromLdapts(entry) : { dn: '', attributes: new Map() };
+      } catch (error) {
+        if (!(error instanceof ResultCodeError)) throw session.connectError(error, 'connect');
+        throw new DirectoryError('DIRECTORY_SEARCH', `reading the root DSE of ${where} failed: ${error.message} (LDAP result ${error.code})`, { cause: error, details: { url: where } });
+      }
+      session.established = true;
+      logger.debug({ url: where, startTls: parsed.protocol === 'ldap:' && config.startTls, bindDn: config.bindDn }, 'directory connected');
+      return session;
+    } catch (error) {
+      await session.close();
+      if (options.signal?.aborted) throw abortedError(error);
+      throw error;
+    }
+  }
+
+  private connectError(error: unknown, phase: string): DirectoryError {
+    if (error instanceof DirectoryError) return error;
+    const detail = describeError(error);
+    if (isTlsError(error)) {
+      return new DirectoryError('DIRECTORY_TLS', `TLS with ${this.displayUrl} failed during ${phase}: ${detail} (check directory.caFile and directory.serverName)`, {
+        cause: error,
+        details: { url: this.displayUrl },
+      });
+    }
+    return new DirectoryError('DIRECTORY_CONNECT', `cannot reach ${this.displayUrl} (${phase}): ${detail}`, { cause: error, details: { url: this.displayUrl } });
+  }
+
+  private ensureUsable(what: string): void {
+    if (this.options.signal?.aborted) throw abortedError(this.options.signal.reason);
+    if (this.lost) throw new DirectoryError('DIRECTORY_CONNECT', `${this.lost.message}; ${what} not attempted`, { cause: this.lost });
+    if (this.closing) throw new DirectoryError('DIRECTORY_CONNECT', `connection to ${this.displayUrl} is closed; ${what} not attempted`);
+  }
+
+  /** Settles with the operation, or rejects as soon as the connection is lost or the read aborted. */
+  private race<T>(operation: Promise<T>): Promise<T> {
+    operation.catch(() => undefined); // an abandoned operation still settles later (its timeout)
+    return Promise.race([operation, this.interrupted]);
+  }
+
+  private searchError(error: unknown, request: SearchRequest, page: number): SyncError {
+    if (this.options.signal?.aborted) return abortedError(error);
+    if (error instanceof SyncError && error !== this.lost) return error;
+    const what = `${request.scope === 'base' ? 'read' : 'search'} of "${request.base}" with filter ${request.filter} on ${this.displayUrl}${request.paged ? ` at page ${page}` : ''}`;
+    const details = { url: this.displayUrl, base: request.base, filter: request.filter, page };
+    const message = error instanceof Error ? error.message : String(error);
+    // ldapts closes the socket on an operation timeout: say "timed out", not "lost".
+    if (/timed out/i.test(message)) {
+      return new DirectoryError('DIRECTORY_SEARCH', `${what} timed out after ${this.config.timeoutMs} ms (directory.timeoutMs)`, { cause: error, details });
+    }
+    if (this.lost) {
+      return new DirectoryError('DIRECTORY_CONNECT', `connection to ${this.displayUrl} lost during the ${what}`, { cause: error, details });
+    }
+    if (error instanceof ResultCodeError) {
+      return new DirectoryError('DIRECTORY_SEARCH', `${what} failed: ${error.message} (LDAP result ${error.code})`, { cause: error, details: { ...details, resultCode: error.code } });
+    }
+    if (/socket|connection|ECONNRESET|EPIPE/i.test(message)) {
+      return new DirectoryError('DIRECTORY_CONNECT', `connection to ${this.displayUrl} lost during the ${what}: ${message}`, { cause: error, details });
+    }
+    return new DirectoryError('DIRECTORY_SEARCH', `${what} failed: ${describeError(error)}`, { cause: error, details });
+  }
+
+  /** Runs one search to the end (every page) or throws. A base read of a missing entry returns no entries. */
+  async search(request: SearchRequest): Promise<SearchOutcome> {
+    this.ensureUsable(`search of "${request.base}"`);
+    const options: SearchOptions = {
+      scope: request.scope,
+      filter: request.filter,
+      attributes: request.attributes,
+      explicitBufferAttributes: request.binaryAttributes ?? [],
+      sizeLimit: 0,
+      timeLimit: Math.max(1, Math.ceil(this.config.timeoutMs / 1000)),
+    };
+    const entries: RawEntry[] = [];
+    const references: string[] = [];
+    let page = 0;
+    try {
+      if (request.paged) {
+        const pages = this.client.searchPaginated(request.base, { ...options, paged: { pageSize: this.config.pageSize } });
+        for (;;) {
+          const next = await this.race(pages.next());
+          if (next.done) break;
+          const result = next.value;
+          page++;
+          for (const entry of result.searchEntries) entries.push(fromLdapts(entry));
+          references.push(...result.searchReferences);
+          this.options.logger.trace({ url: this.displayUrl, base: request.base, page, entries: result.searchEntries.length }, 'directory page');
+          await this.options.onPage?.({
+            url: this.displayUrl,
+            base: request.base,
+            filter: request.filter,
+            page,
+            entries: result.searchEntries.length,
+            total: entries.length,
+          });
+          this.ensureUsable(`page ${page + 1} of the search of "${request.base}"`);
+        }
+      } else {
+        page = 1;
+        const result = await this.race(this.client.search(request.base, options));
+        for (const entry of result.searchEntries) entries.push(fromLdapts(entry));
+        references.push(...result.searchReferences);
+      }
+    } catch (error) {
+      if (request.scope === 'base' && error instanceof NoSuchObjectError) return { entries: [], references: [] };
+      throw this.searchError(error, request, page + 1);
+    }
+    return { entries, references };
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    if (this.lost) {
+      // Nobody to say goodbye to; after StartTLS ldapts would wait out its timeout for the unbind.
+      for (const socket of this.sockets) socket.destroy();
+      return;
+    }
+    await this.client.unbind().catch(() => undefined);
+  }
+}
+
+/**
+ * Opens a session to the first URL that answers (failover in the configured order). Connection and
+ * TLS failures move on to the next URL; a rejected bind or a configuration problem stops at once.
+ */
+export async function openSession(config: DirectoryConfig, options: SessionOptions): Promise<LdapSession> {
+  if (config.urls.length === 0) throw new ConfigError([{ path: 'directory.urls', message: 'at least one ldap:// or ldaps:// URL is required' }]);
+  const failures: DirectoryError[] = [];
+  for (const url of config.urls) {
+    try {
+      return await LdapSession.open(url, config, options);
+    } catch (error) {
+      if (!(error instanceof DirectoryError) || error.code === 'DIRECTORY_BIND') throw error;
+      failures.push(error);
+      if (config.urls.length > 1) options.logger.warn({ url: displayUrl(url), error: error.message }, 'directory server unavailable, trying the next URL');
+    }
+  }
+  if (failures.length === 1) throw failures[0]!;
+  const code = failures.every((f) => f.code === 'DIRECTORY_TLS') ? 'DIRECTORY_TLS' : 'DIRECTORY_CONNECT';
+  throw new DirectoryError(code, `no directory server could be used: ${failures.map((f) => f.message).join('; ')}`, {
+    cause: failures[failures.length - 1],
+    details: { urls: config.urls.map(displayUrl) },
+  });
+}

@@ -1,0 +1,159 @@
+// The live-server EntrySource: paged subtree searches and base reads over an LdapSession, with
+// range retrieval for member attributes (asked for explicitly when the vendor cuts them, completed
+// whenever the server cut them anyway) and continuation references ignored or followed per
+// `directory.followReferrals`. Followed referrals use the same TLS settings and credentials.
+import type { DirectoryConfig } from '../config/types.ts';
+import { DirectoryError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { LdapSession, displayUrl, type SessionOptions } from './connection.ts';
+import type { RawEntry } from './entry.ts';
+import { completeRanges, rangeRequest } from './range.ts';
+import type { EntrySource } from './source.ts';
+import type { Vendor } from './vendors.ts';
+
+/** How many referrals deep the reader follows (a referral that leads to another referral). */
+const MAX_REFERRAL_HOPS = 3;
+
+interface ReferralTarget {
+  url: string;
+  base: string | undefined;
+}
+
+/** Parses an LDAP URL (RFC 4516) from a continuation reference: server and base DN. */
+export function parseReferral(reference: string): ReferralTarget | undefined {
+  const match = /^(ldaps?:\/\/[^/?]*)(?:\/([^?]*))?/i.exec(reference.trim());
+  if (!match) return undefined;
+  let base: string | undefined;
+  try {
+    base = match[2] ? decodeURIComponent(match[2]) : undefined;
+  } catch {
+    return undefined;
+  }
+  return { url: match[1]!, base: base === '' ? undefined : base };
+}
+
+export class LdapSource implements EntrySource {
+  readonly location: string;
+  readonly vendor: Vendor;
+  private readonly session: LdapSession;
+  private readonly config: DirectoryConfig;
+  private readonly options: SessionOptions;
+  private readonly referralSessions = new Map<string, LdapSession>();
+  private ignoredReferences = 0;
+
+  constructor(session: LdapSession, vendor: Vendor, config: DirectoryConfig, options: SessionOptions) {
+    this.session = session;
+    this.vendor = vendor;
+    this.config = config;
+    this.options = options;
+    this.location = session.displayUrl;
+  }
+
+  private get logger(): Logger {
+    return this.options.logger;
+  }
+
+  /** Attribute list for a request: ranged attributes asked for in ranges when the vendor cuts them. */
+  private requestAttributes(attributes: string[], ranged: string[]): string[] {
+    const size = this.vendor.rangeSize;
+    if (size === undefined) return attributes;
+    const rangedLower = new Set(ranged.map((name) => name.toLowerCase()));
+    return attributes.map((name) => (rangedLower.has(name.toLowerCase()) ? rangeRequest(name, 0, size) : name));
+  }
+
+  private async complete(session: LdapSession, entries: RawEntry[], ranged: string[], where: string): Promise<RawEntry[]> {
+    const out: RawEntry[] = [];
+    for (const entry of entries) {
+      const requests: string[] = [];
+      const fetch = async (dn: string, description: string): Promise<RawEntry | undefined> => {
+        requests.push(description);
+        const { entries: found } = await session.search({
+          base: dn,
+          scope: 'base',
+          filter: '(objectClass=*)',
+          attributes: [description],
+          binaryAttributes: this.vendor.binaryAttributes,
+          paged: false,
+        });
+        return found[0];
+      };
+      const complete = await completeRanges(entry, ranged, fetch, where);
+      if (requests.length > 0) {
+        const values = Object.fromEntries(ranged.map((name) => [name, complete.attributes.get(name.toLowerCase())?.length ?? 0]));
+        this.logger.debug({ dn: entry.dn, requests, values }, 'range retrieval completed');
+      }
+      out.push(complete);
+    }
+    return out;
+  }
+
+  async searchSubtree(base: string, filter: string, attributes: string[], ranged: string[]): Promise<RawEntry[]> {
+    return this.searchOn(this.session, base, filter, attributes, ranged, 0);
+  }
+
+  private async searchOn(session: LdapSession, base: string, filter: string, attributes: string[], ranged: string[], hops: number): Promise<RawEntry[]> {
+    const { entries, references } = await session.search({
+      base,
+      scope: 'sub',
+      filter,
+      attributes: this.requestAttributes(attributes, ranged),
+      binaryAttributes: this.vendor.binaryAttributes,
+      paged: true,
+    });
+    const where = `search of "${base}" with filter ${filter} on ${session.displayUrl}`;
+    const complete = await this.complete(session, entries, ranged, where);
+    if (references.length === 0) return complete;
+
+    if (!this.config.followReferrals) {
+      this.ignoredReferences += references.length;
+      this.logger.debug({ base, references }, 'ignoring continuation references (directory.followReferrals is off)');
+      return complete;
+    }
+    if (hops >= MAX_REFERRAL_HOPS) {
+      throw new DirectoryError('DIRECTORY_SEARCH', `${where}: referrals nested deeper than ${MAX_REFERRAL_HOPS} hops (${references.join(', ')})`, {
+        details: { base, references },
+      });
+    }
+    for (const reference of references) {
+      const target = parseReferral(reference);
+      if (!target) throw new DirectoryError('DIRECTORY_SEARCH', `${where}: cannot follow referral ${reference}`, { details: { base, reference } });
+      const referred = await this.referralSession(target.url);
+      this.logger.debug({ reference: displayUrl(target.url), base: target.base ?? base }, 'following referral');
+      complete.push(...(await this.searchOn(referred, target.base ?? base, filter, attributes, ranged, hops + 1)));
+    }
+    return complete;
+  }
+
+  private async referralSession(url: string): Promise<LdapSession> {
+    const key = url.toLowerCase();
+    const existing = this.referralSessions.get(key);
+    if (existing) return existing;
+    const session = await LdapSession.open(url, this.config, this.options);
+    this.referralSessions.set(key, session);
+    return session;
+  }
+
+  async readEntry(dn: string, filter: string, attributes: string[], ranged: string[]): Promise<RawEntry | undefined> {
+    const { entries } = await this.session.search({
+      base: dn,
+      scope: 'base',
+      filter,
+      attributes: this.requestAttributes(attributes, ranged),
+      binaryAttributes: this.vendor.binaryAttributes,
+      paged: false,
+    });
+    if (entries.length === 0) return undefined;
+    const [entry] = await this.complete(this.session, entries.slice(0, 1), ranged, `read of "${dn}" on ${this.session.displayUrl}`);
+    return entry;
+  }
+
+  /** Continuation references skipped because followReferrals is off. */
+  get skippedReferences(): number {
+    return this.ignoredReferences;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.referralSessions.values()].map((session) => session.close()));
+    await this.session.close();
+  }
+}

@@ -1,0 +1,19 @@
+// What the snapshot builder needs from a directory, whether a live server or an LDIF export: a
+// complete subtree search and a read of one entry by DN. Both return entries whose ranged
+// attributes are already complete; both throw rather than return less.
+import type { RawEntry } from './entry.ts';
+import type { Vendor } from './vendors.ts';
+
+export interface EntrySource {
+  /** Where the entries come from (URL or file path, never credentials). */
+  readonly location: string;
+  readonly vendor: Vendor;
+  /**
+   * Every entry below (and including) `base` that matches `filter`, with `attributes` (names as
+   * configured; the id attribute must be among them). `ranged` lists the attributes that may come
+   * back in ranges (member); they are returned complete under their plain name.
+   */
+  searchSubtree(base: string, filter: string, attributes: string[], ranged: string[]): Promise<RawEntry[]>;
+  /** The entry named `dn` if it exists and matches `filter`; undefined otherwise. */
+  readEntry(dn: string, filter: string, attributes: string[], ranged: string[]): Promise<RawEntry | undefined>;
+}
