@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'TENANT_INCOMPLETE'
   | 'PLAN_STALE'
   | 'PLAN_INVALID'
+  | 'PLAN_WRITE'
   | 'SAFETY_BLOCKED'
   | 'APPLY_FAILED'
   | 'LOCK_HELD'

@@ -30,3 +30,5 @@ export { compilePattern, compilePatterns } from './patterns.ts';
 export type { NameMatcher } from './patterns.ts';
 export { renderTemplate, foldAttributes } from './template.ts';
 export type { TemplateResult } from './template.ts';
+export { adoptIdpRoles, findAdoptions, rolesConfigSnippet } from './migrate.ts';
+export type { Adoption } from './migrate.ts';

@@ -127,6 +127,10 @@ function oneLine(text: string): string {
 
 function estimate(writes: number, perMinute: number): string {
   const rate = perMinute > 0 ? perMinute : 100;
-  const minutes = writes === 0 ? 0 : Math.ceil(writes / rate);
-  return `about ${count(minutes)} min at ${count(rate)} writes/minute`;
+  const at = `at ${count(rate)} writes/minute`;
+  if (writes === 0) return `no time ${at}`;
+  if (writes < rate) return `under a minute ${at}`;
+  const minutes = Math.ceil(writes / rate);
+  if (minutes < 120) return `about ${count(minutes)} min ${at}`;
+  return `about ${Math.floor(minutes / 60)} h ${minutes % 60} min ${at}`;
 }

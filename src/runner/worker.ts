@@ -97,12 +97,22 @@ async function writeFileAtomic(path: string, text: string): Promise<void> {
   }
 }
 
-async function ensureWritableDir(dir: string): Promise<void> {
+export async function ensureWritableDir(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
   } catch (error) {
     throw new ConfigError([{ path: 'sync.stateDir', message: `cannot create or write ${dir}: ${describeError(error)} (mount a writable volume there)` }], { cause: error });
+  }
+}
+
+/** Writes `last-report.json` (and `.md` with a renderer) into the state folder; logs, never throws. */
+export async function saveReportFiles(stateDir: string, report: RunReport, renderMarkdown: ((report: RunReport) => string) | undefined, logger: Logger): Promise<void> {
+  try {
+    await writeFileAtomic(join(stateDir, REPORT_JSON), scrub(JSON.stringify(report, null, 2)) + '\n');
+    if (renderMarkdown) await writeFileAtomic(join(stateDir, REPORT_MARKDOWN), scrub(renderMarkdown(report)));
+  } catch (error) {
+    logger.error({ err: error, stateDir }, 'could not write the run report');
   }
 }
 
@@ -129,14 +139,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const readiness = (): Readiness =>
     assessReadiness(metrics.state(), { now: now(), intervalMs: scheduler.intervalMs(), intervals: sync.unhealthyAfterIntervals });
 
-  async function saveReport(report: RunReport): Promise<void> {
-    try {
-      await writeFileAtomic(join(sync.stateDir, REPORT_JSON), scrub(JSON.stringify(report, null, 2)) + '\n');
-      if (options.renderMarkdown) await writeFileAtomic(join(sync.stateDir, REPORT_MARKDOWN), scrub(options.renderMarkdown(report)));
-    } catch (error) {
-      logger.error({ err: error, stateDir: sync.stateDir }, 'could not write the run report');
-    }
-  }
+  const saveReport = (report: RunReport): Promise<void> => saveReportFiles(sync.stateDir, report, options.renderMarkdown, logger);
 
   function logOutcome(report: RunReport): void {
     const facts = { outcome: report.outcome, durationMs: report.durationMs, planned: report.planned.writeRequests, applied: report.applied.writeRequests, failures: report.failures.length };

@@ -2,10 +2,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/commands/index.ts';
+import { startEmulator } from '../../src/emulator/index.ts';
 import { GLOBAL_FLAGS } from '../../src/commands/help.ts';
 import { VERSION } from '../../src/version.ts';
 import { MINIMAL_YAML, scratch } from '../config/fixtures.ts';
-import { runCliProcess, runMain } from './run-cli.ts';
+import { ROOT, runCliProcess, runMain } from './run-cli.ts';
 
 const dir = scratch();
 afterAll(() => dir.remove());
@@ -63,12 +64,26 @@ describe('validate', () => {
     expect(result.stdout).not.toContain('file-api-key-0001');
   });
 
-  it('says the live checks are not built yet and exits 1 without --offline', async () => {
-    const result = await runMain(['validate', '--config', good]);
-    expect(result.code).toBe(1);
-    expect(result.stdout).toContain('Configuration OK');
-    expect(result.stderr).toContain('live checks');
-    expect(result.stderr).toContain('not built yet');
+  it('runs the live checks: what the directory matches, tenant roles, unknown role names; exit 1 naming each problem', async () => {
+    const emulator = await startEmulator({ port: 0 });
+    try {
+      const demo = `${ROOT}config/demo/demo.yaml`;
+      const ok = await runMain(['validate', '--config', demo, '--set', `tenant.url=${emulator.url}`]);
+      expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+      expect(ok.stdout).toMatch(/groups matched: 6 \(first: analytics-admins, analytics-viewers, auditors, finance, sales, sales-emea\)/);
+      expect(ok.stdout).toMatch(/users matched: +12/);
+      expect(ok.stdout).toMatch(/authenticated to http:\/\/127\.0\.0\.1:\d+; \d+ roles/);
+      expect(ok.stdout).toContain('All checks passed.');
+
+      const bad = await runMain(['validate', '--config', demo, '--set', `tenant.url=${emulator.url}`, '--set', 'tenant.apiKey=wrong-key-123456', '--set', 'directory.groups.baseDns=ou=nowhere,dc=example,dc=com']);
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toMatch(/2 problems:/);
+      expect(bad.stdout).toContain('directory: the group query matches no groups');
+      expect(bad.stdout).toMatch(/tenant: .*(401|auth|credential)/i);
+      expect(bad.stdout + bad.stderr).not.toContain('wrong-key-123456');
+    } finally {
+      await emulator.close();
+    }
   });
 
   it('takes global flags before the command, QGS_CONFIG, and --set overrides', async () => {
@@ -88,15 +103,12 @@ describe('validate', () => {
   });
 });
 
-describe('commands not built yet', () => {
-  it.each(['plan', 'apply', 'run', 'migrate'])('%s checks the configuration, then says it is not built and exits 1', async (name) => {
-    const result = await runMain([name, '--config', good]);
-    expect(result).toEqual({ code: 1, stdout: '', stderr: `error: ${name}: not built yet (see issue #6/#7)\n` });
-    expect((await runMain([name, '--config', dir.write('bad.yaml', 'tenant: {url: 1}\n')])).code).toBe(78);
-  });
-
-  it('demo says it is not built', async () => {
-    expect(await runMain(['demo'])).toEqual({ code: 1, stdout: '', stderr: 'error: demo: not built yet (see issue #6/#7)\n' });
+describe('commands check the configuration before anything else', () => {
+  it.each(['plan', 'apply', 'run', 'migrate'])('%s exits 78 on a bad configuration, connecting to nothing', async (name) => {
+    const result = await runMain([name, '--config', dir.write('bad.yaml', 'tenant: {url: 1}\n')]);
+    expect(result.code).toBe(78);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error: invalid configuration/);
   });
 });
 

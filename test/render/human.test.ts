@@ -74,19 +74,22 @@ describe('renderPlan', () => {
   it('ends with the totals and the write estimate', () => {
     const lines = renderPlan(mixedPlan(), { writesPerMinute: 100 }).trimEnd().split('\n');
     expect(lines.at(-2)).toBe('Plan: 1 groups to create, 1 to update, 1 to delete; 1 users to create; 3 membership patches (+4 / -2 memberships).');
-    expect(lines.at(-1)).toBe('Write requests: 7 (about 1 min at 100 writes/minute).');
+    expect(lines.at(-1)).toBe('Write requests: 7 (under a minute at 100 writes/minute).');
   });
 
   it('caps long sections and says how many more', () => {
     const users = Array.from({ length: 30 }, (_, i) => dirUser(`user${String(i).padStart(2, '0')}`));
     const t = new TenantBuilder();
     for (const u of users) t.user(`${u.attributes['userPrincipalName']}`);
-    const text = renderPlan(plan(directory([dirGroup('Sales', users)], users), t.snapshot()), { writesPerMinute: 10, maxListed: 5 });
+    const built = plan(directory([dirGroup('Sales', users)], users), t.snapshot());
+    const text = renderPlan(built, { writesPerMinute: 10, maxListed: 5 });
     const lines = text.split('\n');
     const memberships = lines.slice(lines.indexOf('Memberships:') + 1, lines.indexOf('', lines.indexOf('Memberships:')));
     expect(memberships.filter((l) => l.startsWith('  ~ '))).toHaveLength(5);
     expect(memberships.at(-1)).toBe('  ... and 25 more');
     expect(text).toContain('Write requests: 31 (about 4 min at 10 writes/minute).');
+    expect(renderPlan(built, { writesPerMinute: 1 })).toContain('Write requests: 31 (about 31 min at 1 writes/minute).');
+    expect(renderPlan(built, { writesPerMinute: 100 })).toContain('Write requests: 31 (under a minute at 100 writes/minute).');
   });
 
   it('colours the markers only when asked', () => {
