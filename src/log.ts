@@ -14,20 +14,29 @@ const secretValues = new Set<string>();
 /** Registers a secret value (password, API key, client secret, token) to be scrubbed everywhere. */
 export function registerSecret(value: string | undefined | null): void {
   if (typeof value === 'string' && value.length >= 4) {
-    secretValues.add(value);
-    // JSON-escaped form too, so a secret with quotes or backslashes is found inside a JSON line.
-    const escaped = JSON.stringify(value).slice(1, -1);
-    if (escaped !== value) secretValues.add(escaped);
-    const encoded = encodeURIComponent(value);
-    if (encoded !== value) secretValues.add(encoded);
+    // The JSON-escaped forms too (a JSON line, and a JSON text quoted inside a JSON line), so a
+    // secret with quotes or backslashes is found wherever it is embedded; and the URL-encoded form.
+    let form = value;
+    for (let depth = 0; depth < 3; depth++) {
+      secretValues.add(form);
+      const escaped = JSON.stringify(form).slice(1, -1);
+      if (escaped === form) break;
+      form = escaped;
+    }
+    secretValues.add(encodeURIComponent(value));
+    ordered = undefined;
   }
 }
+
+/** Longest first, so a secret that contains another is removed whole. */
+let ordered: string[] | undefined;
 
 /** Removes every registered secret from a text (log line, error message, report). */
 export function scrub(text: string): string {
   if (secretValues.size === 0) return text;
   let out = text;
-  for (const secret of secretValues) {
+  ordered ??= [...secretValues].sort((a, b) => b.length - a.length);
+  for (const secret of ordered) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
   return out;
@@ -36,6 +45,7 @@ export function scrub(text: string): string {
 /** For tests: forget every registered secret. */
 export function clearSecrets(): void {
   secretValues.clear();
+  ordered = undefined;
 }
 
 export function newRunId(): string {

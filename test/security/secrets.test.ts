@@ -21,7 +21,8 @@ const SECRETS = { BIND_PASSWORD, API_KEY, CLIENT_SECRET, WEBHOOK_URL };
 function leaksOf(text: string): string[] {
   const found: string[] = [];
   for (const [name, secret] of Object.entries(SECRETS)) {
-    const forms = [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)];
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    const forms = [secret, escaped, JSON.stringify(escaped).slice(1, -1), encodeURIComponent(secret)];
     const window = 10;
     const pieces = forms.flatMap((form) => Array.from({ length: Math.max(1, form.length - window + 1) }, (_, i) => form.slice(i, i + window)));
     if (pieces.some((piece) => text.includes(piece))) found.push(name);
@@ -75,7 +76,9 @@ describe('log lines never contain a secret', () => {
         log({ err: error }, `wrapped: ${describeError(error)}`);
         log({ err: new Error(secret, { cause: new Error(secret) }) }, 'plain error');
         logger.child({ token: secret, context: { password: secret } })[level]('child bindings');
-        expected += 8;
+        // A response body logged as text: the secret is JSON-escaped inside a JSON-escaped field.
+        log({ responseBody: JSON.stringify({ echoed: { client_secret: secret } }) }, 'quoted JSON text');
+        expected += 9;
       }
     }
     expect(lines).toHaveLength(expected);
