@@ -134,7 +134,10 @@ function setIn(target: Record<string, unknown>, path: string, value: unknown): v
 
 /** Adds the user attributes the mapping templates name to `directory.users.attributes` (once, case-insensitively). */
 function withMappingAttributes(config: Config): void {
-  const wanted = [...templateFields(config.mapping.user.subjectTemplate).fields, config.mapping.user.emailAttribute, config.mapping.user.nameAttribute];
+  const user = config.mapping.user;
+  const required = user.matchBy === 'email' ? [user.emailAttribute] : templateFields(user.subjectTemplate).fields;
+  const wanted = [...required, user.emailAttribute, user.nameAttribute];
+  config.directory.users.requiredAttributes = [...new Set(required)];
   const attributes = config.directory.users.attributes;
   const seen = new Set(attributes.map((a) => a.toLowerCase()));
   for (const name of wanted) {

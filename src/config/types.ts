@@ -48,6 +48,12 @@ export interface DirectoryConfig {
     filter?: string;
     /** Attributes mapping needs besides the id (the subject template's, email, name). */
     attributes: string[];
+    /**
+     * The attributes a user cannot be matched without (the subject template's, or the email when
+     * matching by email). A user missing one is skipped with a warning; the other attributes are
+     * optional. Set by the loader; when absent, every attribute is required.
+     */
+    requiredAttributes?: string[];
   };
   nestedGroups: boolean;
   /** `exclude`: disabled users are not members; `include`: they are. */

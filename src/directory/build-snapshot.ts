@@ -132,6 +132,11 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
     warnings.push({ code: 'ENTRY_SKIPPED', message: `${what} ${entry.dn} skipped: ${why}`, subject: entry.dn });
   };
 
+  // Only what matching needs is required (see DirectoryConfig.users.requiredAttributes): a user
+  // without, say, a mail attribute is still a member when matched by subject.
+  const required = config.users.requiredAttributes?.map((a) => a.toLowerCase());
+  const isRequired = (name: string): boolean => required === undefined || required.includes(name.toLowerCase());
+
   const addUser = (entry: RawEntry, key: string, outsideBase: boolean): void => {
     if (users.has(key) || skipped.has(key)) return;
     const id = decodeId(entry);
@@ -140,8 +145,8 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
     const missing: string[] = [];
     for (const name of config.users.attributes) {
       const value = firstString(entry, name);
-      if (value === undefined) missing.push(name);
-      else attributes[name] = value;
+      if (value !== undefined) attributes[name] = value;
+      else if (isRequired(name)) missing.push(name);
     }
     if (missing.length > 0) return skip('user', entry, key, `missing ${missing.join(', ')}`);
     users.set(key, { id, dn: entry.dn, key, attributes, enabled: !vendor.isDisabled(entry), ...(outsideBase ? { outsideBase: true } : {}) });

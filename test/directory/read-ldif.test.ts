@@ -172,6 +172,21 @@ describe('membership rules', () => {
     expect(snapshot.warnings.find((w) => w.code === 'ENTRY_SKIPPED' && w.subject?.startsWith('uid=nomail'))!.message).toMatch(/missing mail/);
   });
 
+  it('only the attributes matching needs are required: a user without mail is still a member when matched by uid', async () => {
+    const text = [
+      person('alice'),
+      `dn: uid=nomail,ou=people,${BASE}\nobjectClass: inetOrgPerson\nuid: nomail\ncn: n\nsn: n\nentryUUID: ${derivedId('nomail')}\n`,
+      `dn: cn=nouid,ou=people,${BASE}\nobjectClass: inetOrgPerson\ncn: nouid\nsn: n\nmail: n@x\nentryUUID: ${derivedId('nouid')}\n`,
+      groupOfNames('g', [`uid=alice,ou=people,${BASE}`, `uid=nomail,ou=people,${BASE}`, `cn=nouid,ou=people,${BASE}`]),
+    ].join('\n');
+    const snapshot = await read(text, { users: { requiredAttributes: ['uid'] } });
+    expect(group(snapshot, 'g').members).toEqual([userKey('alice'), userKey('nomail')].sort());
+    const nomail = snapshot.users.find((u) => u.attributes.uid === 'nomail')!;
+    expect(nomail.attributes).toEqual({ uid: 'nomail' });
+    expect(snapshot.warnings.map((w) => `${w.code} ${w.subject}`)).toEqual([`ENTRY_SKIPPED cn=nouid,ou=people,${BASE}`, `MEMBER_SKIPPED cn=nouid,ou=people,${BASE}`]);
+    expect(snapshot.warnings[0]!.message).toMatch(/missing uid$/);
+  });
+
   it('returns groups that nest each other (a cycle) with their direct members', async () => {
     const text = [
       person('alice'),
