@@ -166,6 +166,20 @@ describe.skipIf(!requireServer('slapd'))('end to end: apply against slapd and th
     }
   });
 
+  it('validate binds to slapd, shows what the queries match, and checks the tenant and the roles', async () => {
+    world.emulator.resetStats();
+    const ok = await world.cli(['validate']);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/groups matched: 12 \(first: g0000, g0001, /);
+    expect(ok.stdout).toMatch(/users matched: +60 \(first: uid=u00000,ou=people,dc=e2e,dc=test; /);
+    expect(ok.stdout).toContain('All checks passed.');
+    const badRole = world.writeConfig({ mapping: { roles: [{ group: 'g0001', roles: ['NoSuchRole'] }] } }, 'bad-role.yaml');
+    const bad = await world.cli(['validate'], { configFile: badRole });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('mapping.roles[0] (g0001): the tenant has no role named "NoSuchRole"');
+    expect(world.emulator.stats().writes).toBe(0);
+  });
+
   it('wrong credentials fail clearly and the secrets never reach the output', async () => {
     const badTenant = world.writeConfig({ tenant: { apiKey: 'wrong-tenant-key-4242' } }, 'bad-tenant.yaml');
     const t = await world.cli(['apply'], { configFile: badTenant });
