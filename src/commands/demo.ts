@@ -16,7 +16,7 @@ export const demoCommand: Command = {
   ],
   async run(ctx) {
     const changed = ctx.flags.changed === true;
-    const session = await openDemo({ changed, reset: ctx.flags.reset === true, ...(ctx.env.QGS_DEMO_STATE_DIR ? { stateDir: ctx.env.QGS_DEMO_STATE_DIR } : {}) });
+    const session = await openDemo({ changed, reset: ctx.flags.reset === true, ...(ctx.env.QLIK_GROUP_SYNC_DEMO_DIR ? { stateDir: ctx.env.QLIK_GROUP_SYNC_DEMO_DIR } : {}) });
     try {
       ctx.io.stdout.write(demoIntro(session, changed));
       const result = await syncCommand(ctx, { config: session.config, logger: ctx.logger(session.config) }, { command: 'demo', dryRun: false, allowDeletes: ctx.flags['allow-deletes'] === true, lockAndReport: true });

@@ -9,7 +9,7 @@ import { runMain } from './run-cli.ts';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'qgs-demo-test-'));
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
-const demo = (...args: string[]) => runMain(['demo', ...args], { QGS_DEMO_STATE_DIR: stateDir });
+const demo = (...args: string[]) => runMain(['demo', ...args], { QLIK_GROUP_SYNC_DEMO_DIR: stateDir });
 
 function groupId(name: string): string | undefined {
   const state = JSON.parse(readFileSync(join(stateDir, 'tenant.json'), 'utf8')) as { groups: { id: string; name: string }[] };
