@@ -57,7 +57,10 @@ export function renderOutcome(report: RunReport): string {
       if (report.error) lines.push(report.error.message);
       break;
     case 'failed':
-      lines.push(`Failed, nothing more was written: ${report.error?.message ?? 'unknown error'} (${report.error?.code ?? 'INTERNAL'}).`);
+      lines.push(
+        `${a.writeRequests === 0 ? 'Failed; nothing was written' : `Failed after ${plural(a.writeRequests, 'write request')}; the next run continues from there`}: ` +
+          `${report.error?.message ?? 'unknown error'} (${report.error?.code ?? 'INTERNAL'}).`,
+      );
       break;
   }
   const r = report.requests;

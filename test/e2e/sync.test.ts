@@ -159,7 +159,7 @@ describe.skipIf(!requireServer('slapd'))('end to end: apply against slapd and th
       world.emulator.resetStats();
       const result = await world.cli(['apply']);
       expect(result.code).toBe(1);
-      expect(result.stdout).toMatch(/Failed, nothing more was written: .*\(DIRECTORY_CONNECT\)/);
+      expect(result.stdout).toMatch(/Failed; nothing was written: .*\(DIRECTORY_CONNECT\)/);
       expect(world.emulator.stats().writes).toBe(0);
     } finally {
       await world.slapd.restart();
