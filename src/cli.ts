@@ -4,6 +4,8 @@
 // tested without spawning; only the entry point at the bottom touches `process`. Usage mistakes
 // exit 1 with a hint and no stack trace; any error becomes one scrubbed `error: ...` line and its
 // exit code comes from the one mapping in errors.ts.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, type LoadedConfig } from './config/load.ts';
 import { CONFIG_ENV, optionFor } from './config/options.ts';
@@ -159,10 +161,31 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
 }
 
-if (import.meta.main) {
+/**
+ * True when this file is the program being run. `import.meta.main` exists from Node 22.18 / 24.2;
+ * on older versions it is undefined, and the entry must not silently do nothing (a cron job would
+ * report success), so the script path is compared instead.
+ */
+function isEntryPoint(): boolean {
+  if (typeof import.meta.main === 'boolean') return import.meta.main;
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
   // A closed stdout (`| head`) is not an error worth a stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
   });
-  process.exitCode = await main(process.argv.slice(2), process.env, { stdout: process.stdout, stderr: process.stderr });
+  const code = await main(process.argv.slice(2), process.env, { stdout: process.stdout, stderr: process.stderr });
+  process.exitCode = code;
+  // The command is over: whatever still holds the event loop (a request still retrying after the
+  // stop budget ran out, a socket in keep-alive) must not keep the process, or a second instance,
+  // waiting. Output is flushed first; a clean exit happens long before this timer.
+  setTimeout(() => process.exit(code), 2_000).unref();
 }

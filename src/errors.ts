@@ -142,12 +142,14 @@ export function describeError(error: unknown): string {
     if (current instanceof Error) {
       const code = (current as { code?: unknown }).code;
       const text = current.message || current.name;
-      parts.push(typeof code === 'string' && !text.includes(code) && !(current instanceof SyncError) ? `${text} (${code})` : text);
+      const part = typeof code === 'string' && !text.includes(code) && !(current instanceof SyncError) ? `${text} (${code})` : text;
+      // A cause whose text the message already quotes adds nothing but length.
+      if (!parts.some((p) => p.includes(text))) parts.push(part);
       current = current.cause;
     } else {
       parts.push(String(current));
       break;
     }
   }
-  return [...new Set(parts)].join(': ');
+  return parts.join(': ');
 }

@@ -6,22 +6,28 @@ import { adoptIdpRoles, findAdoptions, rolesConfigSnippet, type Adoption } from 
 import { prepare, syncCommand } from './sync.ts';
 import type { Command } from './types.ts';
 
-export function renderMigration(adoptions: readonly Adoption[], applied: boolean): string {
+export type MigrationState = 'dry-run' | 'applied' | 'partial' | 'blocked';
+
+export function renderMigration(adoptions: readonly Adoption[], state: MigrationState): string {
   if (adoptions.length === 0) return '\nMigration: no mapped directory group has an IdP group of the same name in the tenant; this was a plain sync.\n';
   const width = Math.max(...adoptions.map((a) => a.idpGroup.length));
+  const verb = { 'dry-run': 'to adopt', applied: 'adopted', partial: 'being adopted', blocked: 'to adopt' }[state];
   const lines = [
     '',
-    `Migration: ${adoptions.length} IdP group${adoptions.length === 1 ? '' : 's'} ${applied ? 'adopted' : 'to adopt'} (the IdP groups are not changed):`,
-    ...adoptions.map((a) => `  ${a.idpGroup.padEnd(width)}  ->  ${a.customGroup}   roles: ${a.roles.length > 0 ? a.roles.join(', ') : '(none)'}`),
+    `Migration: ${adoptions.length} IdP group${adoptions.length === 1 ? '' : 's'} ${verb} (the IdP groups are not changed):`,
+    ...adoptions.map((a) => `  ${a.idpGroup.padEnd(width)}  ->  ${a.customGroup}   copied roles: ${a.roles.length > 0 ? a.roles.join(', ') : '(none)'}`),
     '',
   ];
-  if (applied) {
-    lines.push('These IdP groups can now be retired: stop sending them in the IdP group claim, then remove their space and role assignments.');
-  } else {
-    lines.push('Dry run: nothing was written. Run again with --apply to create the CG- groups and fill them.');
-  }
+  lines.push(
+    {
+      'dry-run': 'Dry run: nothing was written. Run again with --apply to create the CG- groups and fill them.',
+      applied: 'These IdP groups can now be retired: stop sending them in the IdP group claim, then remove their space and role assignments.',
+      partial: 'Some changes failed (see above): run migrate --apply again; it continues from the state reached. Keep the IdP groups until it completes.',
+      blocked: 'The safety limits blocked the run (see above): nothing was written.',
+    }[state],
+  );
   const snippet = rolesConfigSnippet(adoptions);
-  if (snippet) {
+  if (snippet && state !== 'blocked') {
     lines.push('', 'Roles in the configuration are authoritative: add these rules to keep the copied roles in later syncs:', '', snippet.trimEnd());
   }
   return `${lines.join('\n')}\n`;
@@ -50,7 +56,10 @@ export const migrateCommand: Command = {
       },
     });
     const outcome = result.report.outcome;
-    if (outcome !== 'failed' && outcome !== 'blocked') ctx.io.stdout.write(renderMigration(adoptions, apply && (outcome === 'applied' || outcome === 'no-changes')));
+    if (outcome !== 'failed') {
+      const state: MigrationState = outcome === 'blocked' ? 'blocked' : !apply ? 'dry-run' : outcome === 'partial' ? 'partial' : 'applied';
+      ctx.io.stdout.write(renderMigration(adoptions, state));
+    }
     return result.exitCode;
   },
 };

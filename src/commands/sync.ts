@@ -58,7 +58,7 @@ export function renderOutcome(report: RunReport): string {
       break;
     case 'failed':
       lines.push(
-        `${a.writeRequests === 0 ? 'Failed; nothing was written' : `Failed after ${plural(a.writeRequests, 'write request')}; the next run continues from there`}: ` +
+        `${report.requests.writes === 0 ? 'Failed; nothing was written' : `Failed after ${plural(report.requests.writes, 'write request')}; the next run continues from there`}: ` +
           `${report.error?.message ?? 'unknown error'} (${report.error?.code ?? 'INTERNAL'}).`,
       );
       break;

@@ -4,7 +4,7 @@
 // summary a newcomer can follow. Run it again to see the steady state ("No changes"); `--changed`
 // reads the second sample (a renamed group, a member removed, a user disabled); `--reset` starts over.
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,11 +55,21 @@ export interface DemoSession {
   close(): Promise<void>;
 }
 
+/**
+ * `--reset`: removes only what the demo itself keeps in its folder (the emulated tenant, the run
+ * reports and lock), never anything else a user may have put there.
+ */
+async function forgetDemo(stateDir: string): Promise<void> {
+  const ours = (name: string): boolean =>
+    name === 'tenant.json' || name === 'last-report.json' || name === 'last-report.md' || /^run-[0-9a-f]{16}\.lock(\.takeover)?$/.test(name) || /\.tmp$/.test(name);
+  for (const name of await readdir(stateDir)) if (ours(name)) await rm(join(stateDir, name), { force: true });
+}
+
 /** Starts the emulator on the saved (or a fresh) tenant and loads the demo configuration for it. */
 export async function openDemo(options: { changed: boolean; reset: boolean; stateDir?: string }): Promise<DemoSession> {
   const paths = demoPaths(options);
-  if (options.reset) await rm(paths.stateDir, { recursive: true, force: true });
   await mkdir(paths.stateDir, { recursive: true });
+  if (options.reset) await forgetDemo(paths.stateDir);
   const fresh = !existsSync(paths.tenantFile);
   const emulator = await startEmulator({ port: 0, stateFile: paths.tenantFile });
   const setup: string[] = [];
@@ -135,24 +145,28 @@ export function demoIntro(session: DemoSession, changed: boolean): string {
 
 export function demoNext(result: RunResult, changed: boolean): string {
   const lines = ['', 'What just happened:'];
-  switch (result.report.outcome) {
+  const report = result.report;
+  switch (report.outcome) {
     case 'no-changes':
       lines.push('  The tenant already matched the directory, so the bridge made no write request at all.');
       break;
     case 'blocked':
       lines.push(
-        '  The plan removes more memberships than the safety limits allow in one run (sync.limits), so the',
-        '  bridge wrote nothing. In production this stops a broken directory query from emptying your groups.',
+        `  The plan goes over ${report.violations.length === 1 ? 'a safety limit' : 'safety limits'} (${report.violations.map((v) => v.limit).join(', ')}), so the bridge wrote`,
+        '  nothing. In production this stops a broken directory query from emptying your groups.',
         '  This change is intended: allow it for this one run with',
         `    npm start -- ${changed ? '--changed ' : ''}--allow-deletes`,
       );
       break;
-    default:
+    case 'applied':
       lines.push(
         '  The bridge read the directory (nested groups flattened, disabled users left out), read the tenant,',
         '  planned the smallest set of changes (one PATCH per user whose groups change, never a replace),',
         '  checked the safety limits, and applied it. IdP groups and hand-made groups were not touched.',
       );
+      break;
+    default:
+      lines.push(`  The run ended ${report.outcome}: see the lines above. Run the demo again: the next run continues from the state reached.`);
   }
   lines.push(
     '',

@@ -52,7 +52,7 @@ export function parsePlanDocument(text: string): PlanDocument {
   const problem = (at: string, message: string): void => {
     problems.push(`${at}: ${message}`);
   };
-  const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`);
+  const kindOf = (v: unknown): string => (v === undefined ? 'nothing (missing)' : v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`);
 
   const string: Check = (v, at) => {
     if (typeof v !== 'string') problem(at, `expected text, got ${kindOf(v)}`);

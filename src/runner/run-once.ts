@@ -7,7 +7,7 @@ import { createProgress, type ProgressSink } from '../apply/progress.ts';
 import type { Config } from '../config/types.ts';
 import { readDirectory as readLdapDirectory } from '../directory/index.ts';
 import type { DirectorySnapshot } from '../directory/snapshot.ts';
-import { SyncError, describeError } from '../errors.ts';
+import { SyncError, describeError, exitCodeFor } from '../errors.ts';
 import { currentRunId, scrub, silentLogger, type Logger } from '../log.ts';
 import { hasChanges, type Plan } from '../reconcile/plan.ts';
 import { buildPlan, checkSafety, type DesiredTransform } from '../reconcile/index.ts';
@@ -71,11 +71,40 @@ function countsOf(plan: Plan | undefined): ChangeCounts {
   };
 }
 
+/** The changes of a plan, as canonical text, for comparing a saved plan with a fresh one. */
+function changesOf(plan: Plan): string {
+  return JSON.stringify([plan.mode, plan.createGroups, plan.updateGroups, plan.deleteGroups, plan.createUsers, plan.memberships]);
+}
+
+/**
+ * A stop (SIGTERM) lets the requests in flight finish, but not retry for minutes: the tenant
+ * client is closed once most of the stop budget (sync.stopTimeoutMs) is spent, which fails what is
+ * still retrying, so the run can write its report and the process exit within the budget.
+ */
+function hardStopAfter(signal: AbortSignal | undefined, graceMs: number): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    timer = setTimeout(() => controller.abort(new SyncError('ABORTED', 'stopped: the stop budget (sync.stopTimeoutMs) ran out while retrying')), graceMs);
+    timer.unref();
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      signal?.removeEventListener('abort', onAbort);
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
 export async function runOnce(config: Config, options: RunOnceOptions, deps: RunDeps = {}): Promise<RunResult> {
   const logger = options.logger ?? silentLogger();
   const now = options.clock ?? Date.now;
   const startedAt = now();
-  const tenant = deps.tenant ?? createTenantClient(config.tenant, { logger });
+  const hardStop = hardStopAfter(options.signal, Math.max(500, Math.floor(config.sync.stopTimeoutMs * 0.8)));
+  const tenant = deps.tenant ?? createTenantClient(config.tenant, { logger, signal: hardStop.signal });
   const readDirectory = deps.readDirectory ?? readLdapDirectory;
   const timings = { readDirectoryMs: 0, readTenantMs: 0, planMs: 0, applyMs: 0 };
   const report: RunReport = {
@@ -163,7 +192,12 @@ export async function runOnce(config: Config, options: RunOnceOptions, deps: Run
           .join(' and ');
         throw new SyncError('PLAN_STALE', `the saved plan no longer matches: ${which} changed since it was made; make a new plan and review it`);
       }
-      plan = saved;
+      // Same inputs, so the same configuration must give the same changes. A plan made under
+      // another configuration, or edited by hand, is refused: only what this configuration and the
+      // ownership rules produce is ever applied, and the reviewed plan is exactly that.
+      if (changesOf(saved) !== changesOf(plan)) {
+        throw new SyncError('PLAN_STALE', 'the saved plan differs from the plan this configuration makes from the same directory and tenant: the configuration changed or the plan file was edited; make a new plan and review it');
+      }
     }
     timings.planMs = now() - planStarted;
     result.plan = plan;
@@ -208,9 +242,10 @@ export async function runOnce(config: Config, options: RunOnceOptions, deps: Run
     report.error = { code, message: scrub(describeError(error)) };
     logger.error({ code }, `run failed: ${report.error.message}`);
     const failed = finish('failed');
-    if (error instanceof SyncError && (error.code === 'CONFIG_INVALID' || error.code === 'SAFETY_BLOCKED')) failed.exitCode = error.code === 'CONFIG_INVALID' ? 78 : 3;
+    failed.exitCode = exitCodeFor(error);
     return failed;
   } finally {
+    hardStop.dispose();
     if (!deps.tenant) await tenant.close().catch(() => undefined);
   }
 }

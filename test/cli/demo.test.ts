@@ -1,7 +1,7 @@
 // The demo behind `npm start`, through the CLI's `main` as `npm start` runs it: a fresh tenant gets
 // the sample directory applied; the second run is the steady state; the changed sample is blocked
 // by the safety limits until allowed, and then applied with the rename keeping the group's id.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,8 +51,10 @@ describe('the demo (npm start)', () => {
     expect((await demo('--changed')).stdout).toContain('No changes.');
   });
 
-  it('--reset starts over with a fresh tenant', async () => {
+  it('--reset starts over with a fresh tenant, removing only the files the demo keeps', async () => {
+    writeFileSync(join(stateDir, 'notes.txt'), 'mine');
     const reset = await demo('--reset');
+    expect(readFileSync(join(stateDir, 'notes.txt'), 'utf8')).toBe('mine');
     expect(reset.code, reset.stderr).toBe(0);
     expect(reset.stdout).toContain('A fresh emulated tenant.');
     expect(reset.stdout).toContain('Applied: 25 write requests');

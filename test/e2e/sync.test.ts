@@ -2,6 +2,8 @@
 // One world per describe; the steps in a describe run in order and build on each other, as the
 // runs of a deployed bridge do. Expectations come from the oracle in harness.ts (slapd read
 // directly, flattened here) and from the emulator's own statistics and membership log.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireServer } from '../support/servers.ts';
@@ -84,6 +86,15 @@ describe.skipIf(!requireServer('slapd'))('end to end: apply against slapd and th
 
   it('a saved plan is refused once either side has changed since it was made', async () => {
     expect((await world.cli(['plan', '--json', 'stale.json'])).code).toBe(0);
+    // A plan edited by hand (or made under another configuration) is refused even while both
+    // sides are unchanged: here the mode was changed in the file.
+    const edited = JSON.parse(readFileSync(join(world.dir, 'stale.json'), 'utf8')) as { plan: { mode: string } };
+    edited.plan.mode = 'create-only';
+    writeFileSync(join(world.dir, 'edited.json'), JSON.stringify(edited));
+    const refused = await world.cli(['apply', '--plan', 'edited.json']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('the configuration changed or the plan file was edited');
+
     const client = await world.ldap();
     await edit.addMember(client, 'g0001', edit.userDn('u00058'));
     await client.unbind();
@@ -261,8 +272,8 @@ describe.skipIf(!requireServer('slapd'))('end to end: migrate from IdP groups', 
     const dry = await world.cli(['migrate']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(world.emulator.stats().writes).toBe(0);
-    expect(dry.stdout).toMatch(/g0000 +-> +CG-g0000 +roles: SharedSpaceCreator/);
-    expect(dry.stdout).toMatch(/g0001 +-> +CG-g0001 +roles: AnalyticsAdmin, DataSpaceCreator/);
+    expect(dry.stdout).toMatch(/g0000 +-> +CG-g0000 +copied roles: SharedSpaceCreator/);
+    expect(dry.stdout).toMatch(/g0001 +-> +CG-g0001 +copied roles: AnalyticsAdmin, DataSpaceCreator/);
     expect(dry.stdout).toContain('Run again with --apply');
 
     const applied = await world.cli(['migrate', '--apply']);

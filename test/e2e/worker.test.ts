@@ -2,7 +2,7 @@
 // run applies; /metrics then agrees with the report it saved; SIGTERM in the middle of a long
 // apply stops it after the request in flight with exit 0 and the report written, and the next
 // run converges.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,4 +88,33 @@ describe.skipIf(!requireServer('slapd'))('end to end: the run worker', () => {
     expect(next.code, next.stdout + next.stderr).toBe(0);
     expect(plain(world.actual())).toEqual(plain(expected));
   });
+
+  it('a stop while writes keep failing still ends within the stop budget, with the report written', async () => {
+    world.emulator.reset();
+    world.emulator.resetStats();
+    world.emulator.setFaults({ rate: 1, kinds: ['503'], writesOnly: true, seed: 1 });
+    rmSync(reportFile, { force: true });
+    const config = world.writeConfig(
+      { tenant: { rateLimits: { tier2PerMinute: 600 } }, sync: { runAtStart: true, schedule: '0 0 1 1 *', stopTimeoutMs: 2000, http: { enabled: false } } },
+      'stop-budget.yaml',
+    );
+    try {
+      const { child, done } = world.spawnCli(['run'], { configFile: config });
+      await until('writes failing and being retried', () => world.emulator.stats().faultsInjected >= 3);
+      child.kill('SIGTERM');
+      // Without the stop budget the client would retry each write for up to 5 minutes; the test's
+      // own timeout (60 s) is the bound here, not a measured time.
+      const exit = await done;
+      expect(exit.signal).toBe(null);
+      expect([0, 1]).toContain(exit.code);
+      const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
+      expect(report.outcome).toBe('partial');
+      expect(report.applied.createGroups).toBe(0);
+      expect(report.failures.length).toBeGreaterThan(0);
+      expect(report.error?.code).toBe('ABORTED');
+    } finally {
+      world.emulator.clearFaults();
+    }
+  });
 });
+
