@@ -71,7 +71,9 @@ export class TenantCore {
       signal: this.signal(signal),
       onRetry: (error, attempt, delayMs) => {
         this.#parts.accounting.retried();
-        const level = error.code === 'TENANT_RATE_LIMITED' ? 'debug' : 'info';
+        // A blip is info; a request still failing after a few tries is worth a warning, so a
+        // tenant that cannot be reached is visible at the default levels long before retries end.
+        const level = error.code === 'TENANT_RATE_LIMITED' ? 'debug' : attempt >= 3 ? 'warn' : 'info';
         this.logger[level]({ attempt, delayMs: Math.round(delayMs), code: error.code, status: error.status }, `retrying after: ${error.message}`);
       },
     });
