@@ -13,7 +13,7 @@ import { didYouMean } from './config/suggest.ts';
 import type { Config } from './config/types.ts';
 import { COMMANDS, findCommand, type CliIo, type Command, type CommandContext, type FlagSpec, type FlagValues } from './commands/index.ts';
 import { GLOBAL_FLAGS, renderCommandHelp, renderMainHelp, versionText } from './commands/help.ts';
-import { SyncError, describeError, exitCodeFor, EXIT } from './errors.ts';
+import { ConfigError, SyncError, describeError, exitCodeFor, EXIT } from './errors.ts';
 import { createLogger, scrub, type LogFormat, type Logger } from './log.ts';
 import { PRODUCT } from './version.ts';
 
@@ -152,6 +152,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
     return await command.run(ctx);
   } catch (error) {
     io.stderr.write(`error: ${scrub(describeError(error))}\n`);
+    if (error instanceof ConfigError && typeof flags.config !== 'string' && !env[CONFIG_ENV]) {
+      io.stderr.write(`No configuration file was given: use --config FILE or set ${CONFIG_ENV}.\n`);
+    }
     if (error instanceof SyncError && error.code === 'USAGE') {
       io.stderr.write(`Run '${PRODUCT} ${command ? `${command.name} ` : ''}--help' for usage.\n`);
     } else if (!(error instanceof SyncError) && error instanceof Error && (flags['log-level'] === 'debug' || flags['log-level'] === 'trace')) {

@@ -100,6 +100,7 @@ describe('validate', () => {
     expect(result.code).toBe(78);
     expect(result.stderr).toMatch(/^error: invalid configuration \(\d+ problems\):/);
     expect(result.stderr).toContain('- tenant.url: required');
+    expect(result.stderr).toContain('No configuration file was given: use --config FILE or set QGS_CONFIG.');
   });
 });
 
