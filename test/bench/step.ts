@@ -1,0 +1,135 @@
+// One measured benchmark step, run in a child process of its own so its peak memory (max RSS) is
+// its own: `node test/bench/step.ts '<json StepRequest>'`. Prints one JSON line (StepResult).
+// Steps: read the directory (readDirectory), the same searches with ldapts alone and nothing done
+// with the entries (the floor the reader's LDAP client sets), read the tenant
+// (createTenantClient().readTenant()), compute a plan from saved snapshots (buildPlan), or run the
+// bridge once (runOnce, apply) with the client's pacing scaled by `timeScale`.
+// Snapshots pass between steps as v8-serialised files, so the plan step loads exactly what the
+// read steps returned, without JSON's cost.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { deserialize, serialize } from 'node:v8';
+import { loadConfig } from '../../src/config/load.ts';
+import { Client } from 'ldapts';
+import { planQueries } from '../../src/directory/build-snapshot.ts';
+import { readDirectory } from '../../src/directory/index.ts';
+import type { DirectorySnapshot } from '../../src/directory/snapshot.ts';
+import { vendorFor } from '../../src/directory/vendors.ts';
+import { buildPlan } from '../../src/reconcile/index.ts';
+import { runOnce } from '../../src/runner/run-once.ts';
+import { createTenantClient } from '../../src/tenant/client.ts';
+import type { TenantSnapshot } from '../../src/tenant/snapshot.ts';
+
+export type StepRequest =
+  | { step: 'directory'; config: string; save?: string }
+  | { step: 'tenant'; config: string; save?: string }
+  | { step: 'plan'; config: string; directory: string; tenant: string }
+  | { step: 'ldapts'; config: string }
+  | { step: 'sync'; config: string; timeScale: number };
+
+export interface StepResult {
+  step: StepRequest['step'];
+  /** The measured call only (not process start or module loading). */
+  ms: number;
+  /** Peak resident memory of this process, kB (getrusage). */
+  maxRssKb: number;
+  /** Resident memory before the measured call, kB (the plan step: with its inputs loaded). */
+  startRssKb: number;
+  [key: string]: unknown;
+}
+
+const kb = (): number => Math.round(process.memoryUsage().rss / 1024);
+
+async function main(request: StepRequest): Promise<StepResult> {
+  const { config } = await loadConfig({ file: request.config, env: {} });
+  const base = (ms: number, startRssKb: number) => ({ step: request.step, ms: Math.round(ms * 10) / 10, maxRssKb: process.resourceUsage().maxRSS, startRssKb });
+
+  if (request.step === 'directory') {
+    const startRss = kb();
+    const t = performance.now();
+    const snapshot = await readDirectory(config.directory);
+    const ms = performance.now() - t;
+    const result = {
+      ...base(ms, startRss),
+      groups: snapshot.groups.length,
+      users: snapshot.users.length,
+      memberValues: snapshot.groups.reduce((n, g) => n + g.members.length, 0),
+      warnings: snapshot.warnings.length,
+    };
+    if (request.save) writeFileSync(request.save, serialize(snapshot));
+    return result;
+  }
+
+  if (request.step === 'ldapts') {
+    const directory = config.directory;
+    const queries = planQueries(directory, vendorFor('openldap'));
+    const client = new Client({ url: directory.urls[0]!, tlsOptions: { ca: [readFileSync(directory.caFile!, 'utf8')] } });
+    const startRss = kb();
+    const t = performance.now();
+    let entries = 0;
+    await client.bind(directory.bindDn!, directory.bindPassword!);
+    for (const [searchBase, filter, attributes] of [
+      [directory.groups.baseDns[0]!, queries.groupFilter, queries.groupAttributes],
+      [directory.users.baseDns[0]!, queries.userFilter, queries.userAttributes],
+    ] as const) {
+      for await (const page of client.searchPaginated(searchBase, { scope: 'sub', filter, attributes, paged: { pageSize: directory.pageSize } })) entries += page.searchEntries.length;
+    }
+    await client.unbind();
+    return { ...base(performance.now() - t, startRss), entries };
+  }
+
+  if (request.step === 'tenant') {
+    const client = createTenantClient(config.tenant);
+    try {
+      const startRss = kb();
+      const t = performance.now();
+      const snapshot = await client.readTenant();
+      const ms = performance.now() - t;
+      const stats = client.stats();
+      const result = { ...base(ms, startRss), requests: stats.total, retries: stats.retries, groups: snapshot.groups.length, users: snapshot.users.length, roles: snapshot.roles.length };
+      if (request.save) writeFileSync(request.save, serialize(snapshot));
+      return result;
+    } finally {
+      await client.close();
+    }
+  }
+
+  if (request.step === 'plan') {
+    const directory = deserialize(readFileSync(request.directory)) as DirectorySnapshot;
+    const tenant = deserialize(readFileSync(request.tenant)) as TenantSnapshot;
+    globalThis.gc?.();
+    const startRss = kb();
+    const t = performance.now();
+    const plan = buildPlan(directory, tenant, config);
+    const ms = performance.now() - t;
+    return { ...base(ms, startRss), writeRequests: plan.stats.writeRequests, stats: plan.stats, warnings: plan.warnings.length };
+  }
+
+  const tenant = createTenantClient(config.tenant, { timeScale: request.timeScale });
+  const startRss = kb();
+  const t = performance.now();
+  const result = await runOnce(config, { command: 'apply', dryRun: false, allowDeletes: true }, { tenant }).finally(() => tenant.close());
+  const ms = performance.now() - t;
+  const { report } = result;
+  return {
+    ...base(ms, startRss),
+    outcome: report.outcome,
+    exitCode: result.exitCode,
+    error: report.error,
+    timings: report.timings,
+    planned: report.planned,
+    applied: report.applied,
+    failures: report.failures.length,
+    requests: report.requests,
+  };
+}
+
+const request = JSON.parse(process.argv[2] ?? '{}') as StepRequest;
+main(request).then(
+  (result) => {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench step ${request.step} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
