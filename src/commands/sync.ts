@@ -40,7 +40,7 @@ export function renderOutcome(report: RunReport): string {
       lines.push(`Dry run: ${plural(report.planned.writeRequests, 'write request')} planned, none made (${took}).`);
       break;
     case 'blocked':
-      lines.push(`Blocked by the safety limits above: nothing was written. Review the plan; to allow this one run, use --allow-deletes or apply a saved, reviewed plan (plan --json OUT, then apply --plan OUT).`);
+      lines.push('Blocked by the safety limits above: nothing was written.');
       break;
     case 'applied':
     case 'partial':
