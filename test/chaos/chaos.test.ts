@@ -10,7 +10,7 @@ import { kindOf, planScenario } from './scenario.ts';
 import { startChaosWorld, type ChaosWorld } from './world.ts';
 
 /** Seeds picked from `npm run chaos` output: every kind, quick, with their trouble landing. */
-const SEEDS = [1, 11, 12, 15, 23, 32, 34];
+const SEEDS = [1, 11, 12, 15, 23, 28, 32];
 
 describe('chaos scenarios', () => {
   it('the fixed seeds cover every kind', () => {

@@ -40,7 +40,7 @@ export interface Scenario {
   seed: number;
   kind: ScenarioKind;
   edits: Edit[];
-  /** Emulator faults during the scenario's faulty run (kill-bridge: slow writes, so the kill lands between them). */
+  /** Emulator faults during the scenario's troubled run (kill-bridge: slow writes, so the kill lands between them). */
   faults?: FaultSettings;
   kill?: KillPoint;
   ldapKill?: LdapKill;
@@ -181,7 +181,9 @@ export function planScenario(seed: number, model: DirectoryModel): Scenario {
       scenario.faults = { rate: round2(0.2 + rng.next() * 0.3), kinds: ['slow', ...someKinds(rng, ['429', '503', 'reset'], 0, 1)], seed: faultSeed, slowMs: rng.int(800, 2600) };
       break;
     case 'kill-bridge':
-      scenario.faults = { rate: 1, kinds: ['slow'], seed: faultSeed, writesOnly: true, slowMs: rng.int(20, 80) };
+      // Every write is slowed (so the kill lands between writes); in half the scenarios, half the
+      // writes get a fault instead, so the kill can also land in a retry after a lost answer.
+      scenario.faults = { rate: 1, kinds: ['slow', ...someKinds(rng, ['500-after', 'reset-after', '503', '429'], 0, 1)], seed: faultSeed, writesOnly: true, slowMs: rng.int(20, 80) };
       scenario.kill = rng.chance(0.65) ? { after: 'writes', fraction: round2(0.05 + rng.next() * 0.9) } : { after: 'delay', ms: rng.int(100, 1200) };
       break;
     case 'kill-ldap':
