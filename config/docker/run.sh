@@ -27,7 +27,7 @@ ENV_FILE="${ENV_FILE:-$HERE/env}"
 docker_run() {
   if [ -f "$ENV_FILE" ]; then set -- --env-file "$ENV_FILE" "$@"; fi
   docker run --read-only --cap-drop ALL --security-opt no-new-privileges --user 65532:65532 \
-    --memory 512m --cpus 1 \
+    --memory 1g --cpus 1 \
     -v "$CONFIG:/etc/qlik-group-sync/config.yaml:ro" \
     -v "$SECRETS:/run/secrets/qlik-group-sync:ro" \
     -v qlik-group-sync-state:/var/lib/qlik-group-sync \

@@ -1,6 +1,6 @@
 // `npm run bench`: the benchmark of issue 8. For each size, generates the synthetic directory
 // (model.ts), loads it into a real slapd and starts the tenant emulator (world.ts), then makes
-// `--runs` runs (run.ts) and prints the table (report.ts), also written to docs/bench.md.
+// `--runs` runs (run.ts) and prints the table (report.ts), also written to test/bench/RESULTS.md.
 //
 //   npm run bench -- [--size S|L|both|XS] [--runs N] [--churn PERCENT] [--out FILE | --no-write]
 //
@@ -37,7 +37,7 @@ function options() {
         size: { type: 'string', default: 'both' },
         runs: { type: 'string', default: '5' },
         churn: { type: 'string', default: '1' },
-        out: { type: 'string', default: join(ROOT, 'docs/bench.md') },
+        out: { type: 'string', default: join(ROOT, 'test/bench/RESULTS.md') },
         'no-write': { type: 'boolean', default: false },
       },
     }).values;

@@ -1,7 +1,7 @@
 // The benchmark's output: the directories measured, one table of figures for every size side by
 // side (median of the runs with min–max), the bars each marked met or missed, judged on
 // the worst run, and how the figures were made. The same Markdown is printed and written to
-// docs/bench.md.
+// test/bench/RESULTS.md.
 import { tierShape } from '../../src/tenant/pacing.ts';
 import type { ChurnSummary } from './churn.ts';
 import type { describe, SizeSpec } from './model.ts';
