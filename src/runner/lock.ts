@@ -114,7 +114,8 @@ function heldError(path: string, observed: NonNullable<Observed>, extra = ''): S
   });
 }
 
-async function writeAtomic(path: string, text: string): Promise<void> {
+/** Writes a file whole or not at all: a temporary file beside it (unique per call), then a rename. */
+export async function writeAtomic(path: string, text: string): Promise<void> {
   const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(temp, text, { mode: 0o644 });
   try {

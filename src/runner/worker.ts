@@ -4,17 +4,18 @@
 // state folder, count it, release the lock, notify if the run needs attention. SIGTERM/SIGINT stop
 // the schedule, ask the run in flight to stop after its current request, and wait for it at most
 // `sync.stopTimeoutMs`: `done` resolves 0 after a clean stop, 1 when the budget ran out.
-import { access, constants, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
+import { emptyCounts } from '../apply/apply.ts';
 import type { Config } from '../config/types.ts';
 import { ConfigError, SyncError, describeError } from '../errors.ts';
 import { currentRunId, newRunId, registerSecret, scrub, silentLogger, withRunId, type Logger } from '../log.ts';
 import { startHttpServer, type HttpEndpoint } from './http-server.ts';
-import { acquireRunLock, type RunLock } from './lock.ts';
+import { acquireRunLock, writeAtomic, type RunLock } from './lock.ts';
 import { createRunMetrics, type RunMetrics } from './metrics.ts';
 import { assessReadiness, SUCCESS_OUTCOMES, type Readiness } from './readiness.ts';
-import type { ChangeCounts, RunReport } from './report.ts';
+import type { RunReport } from './report.ts';
 import { createScheduler, type TickOutcome, type TickReason } from './scheduler.ts';
 import { notifyWebhook, shouldNotify } from './webhook.ts';
 
@@ -56,10 +57,6 @@ export interface Worker {
 export const REPORT_JSON = 'last-report.json';
 export const REPORT_MARKDOWN = 'last-report.md';
 
-function zeroCounts(): ChangeCounts {
-  return { createGroups: 0, updateGroups: 0, deleteGroups: 0, createUsers: 0, membershipPatches: 0, membershipAdds: 0, membershipRemovals: 0, writeRequests: 0 };
-}
-
 /** A report for a run that failed before (or outside) `runOnce`: lock I/O errors, a thrown bug. */
 export function failureReport(config: Config, facts: { runId: string; command: string; startedAt: number; finishedAt: number; error: unknown }): RunReport {
   const code = facts.error instanceof SyncError ? facts.error.code : 'INTERNAL';
@@ -75,8 +72,8 @@ export function failureReport(config: Config, facts: { runId: string; command: s
     directory: { source: directory.source === 'ldif' ? (directory.ldifFile ?? '') : directory.urls.join(' '), groups: 0, users: 0 },
     tenant: { url: config.tenant.url, groups: 0, users: 0 },
     managed: { groups: 0, memberships: 0 },
-    planned: zeroCounts(),
-    applied: zeroCounts(),
+    planned: emptyCounts(),
+    applied: emptyCounts(),
     failures: [],
     warnings: [],
     violations: [],
@@ -84,17 +81,6 @@ export function failureReport(config: Config, facts: { runId: string; command: s
     timings: { readDirectoryMs: 0, readTenantMs: 0, planMs: 0, applyMs: 0 },
     error: { code, message: scrub(describeError(facts.error)) },
   };
-}
-
-async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, text, { mode: 0o644 });
-  try {
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
 }
 
 export async function ensureWritableDir(dir: string): Promise<void> {
@@ -109,8 +95,8 @@ export async function ensureWritableDir(dir: string): Promise<void> {
 /** Writes `last-report.json` (and `.md` with a renderer) into the state folder; logs, never throws. */
 export async function saveReportFiles(stateDir: string, report: RunReport, renderMarkdown: ((report: RunReport) => string) | undefined, logger: Logger): Promise<void> {
   try {
-    await writeFileAtomic(join(stateDir, REPORT_JSON), scrub(JSON.stringify(report, null, 2)) + '\n');
-    if (renderMarkdown) await writeFileAtomic(join(stateDir, REPORT_MARKDOWN), scrub(renderMarkdown(report)));
+    await writeAtomic(join(stateDir, REPORT_JSON), scrub(JSON.stringify(report, null, 2)) + '\n');
+    if (renderMarkdown) await writeAtomic(join(stateDir, REPORT_MARKDOWN), scrub(renderMarkdown(report)));
   } catch (error) {
     logger.error({ err: error, stateDir }, 'could not write the run report');
   }
