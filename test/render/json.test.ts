@@ -56,7 +56,7 @@ describe('plan JSON document', () => {
     expect(message).toMatch(/^invalid plan document \(4 problems\)/);
     expect(message).toContain('plan.mode: expected sync, create-only or no-deletes, got string "yolo"');
     expect(message).toContain('plan.createGroups[0].name: expected text, got number 7');
-    expect(message).toContain('plan.memberships[0].add: expected a list, got undefined');
+    expect(message).toContain('plan.memberships[0].add: expected a list, got nothing (missing)');
     expect(message).toContain('plan.stats.ownedGroups: expected a whole number >= 0');
   });
 
