@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { Client, NoSuchObjectError, ResultCodeError, type SearchOptions } from 'ldapts';
+import { Client, NoSuchObjectError, PagedResultsControl, ResultCodeError, type SearchOptions } from 'ldapts';
 import type { DirectoryConfig } from '../config/types.ts';
 import { ConfigError, DirectoryError, SyncError, describeError } from '../errors.ts';
 import { registerSecret, type Logger } from '../log.ts';
@@ -135,6 +135,7 @@ export class LdapSession {
       createConnection: ((...args: Parameters<typeof netConnect>) => track(netConnect(...args))) as typeof netConnect,
       createSecureConnection: ((...args: Parameters<typeof tlsConnect>) => track(tlsConnect(...args))) as typeof tlsConnect,
     });
+    this.watchPageCookies();
     const { promise, reject } = Promise.withResolvers<never>();
     promise.catch(() => undefined); // observed through race() only
     this.interrupted = promise;
@@ -144,6 +145,27 @@ export class LdapSession {
       void this.client.unbind().catch(() => undefined);
     };
   }
+
+  /**
+   * ldapts ends a paged search at the first page that comes back empty, even when the server's
+   * paging cookie says more pages follow (Active Directory can send empty pages): the rest of the
+   * entries would be silently missing. The session notes the cookie of every response it gets, so
+   * a search that stops while the server still had a cookie is refused as incomplete.
+   */
+  private watchPageCookies(): void {
+    const client = this.client as unknown as { _send?: (message: unknown) => Promise<unknown> };
+    const send = client._send?.bind(this.client);
+    if (!send) return;
+    client._send = async (message: unknown) => {
+      const response = (await send(message)) as { controls?: unknown[] } | undefined;
+      const paging = response?.controls?.find((c): c is PagedResultsControl => c instanceof PagedResultsControl);
+      this.lastCookieBytes = paging?.value?.cookie?.length ?? 0;
+      return response;
+    };
+  }
+
+  /** Bytes in the paging cookie of the last response (0: the server said it was the last page). */
+  private lastCookieBytes = 0;
 
   private tlsOptions(host: string): ConnectionOptions {
     const expected = this.config.serverName ?? host;
@@ -302,7 +324,16 @@ export class LdapSession {
         const pages = this.client.searchPaginated(request.base, { ...options, paged: { pageSize: this.config.pageSize } });
         for (;;) {
           const next = await this.race(pages.next());
-          if (next.done) break;
+          if (next.done) {
+            if (this.lastCookieBytes > 0) {
+              throw new DirectoryError(
+                'DIRECTORY_INCOMPLETE',
+                `search of "${request.base}" on ${this.displayUrl}: page ${page} came back empty while the server said more pages follow; the read stops rather than miss entries (a larger directory.pageSize may avoid empty pages)`,
+                { details: { url: this.displayUrl, base: request.base, filter: request.filter, page } },
+              );
+            }
+            break;
+          }
           const result = next.value;
           page++;
           for (const entry of result.searchEntries) entries.push(fromLdapts(entry));
