@@ -202,13 +202,14 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
   };
 
   // 1. The group and user queries, every base.
+  // Each entry is taken in as it arrives; a search that fails throws, and what was taken is dropped.
   for (const base of config.groups.baseDns) {
     checkAborted();
-    for (const entry of await source.searchSubtree(base, groupFilter, groupAttributes, ranged)) addGroup(entry, entryKey(entry), false);
+    await source.searchSubtree(base, groupFilter, groupAttributes, ranged, (entry) => void addGroup(entry, entryKey(entry), false));
   }
   for (const base of config.users.baseDns) {
     checkAborted();
-    for (const entry of await source.searchSubtree(base, userFilter, userAttributes, [])) addUser(entry, entryKey(entry), false);
+    await source.searchSubtree(base, userFilter, userAttributes, [], (entry) => addUser(entry, entryKey(entry), false));
   }
 
   // 2. Members that are neither a group nor a user read above.

@@ -307,6 +307,18 @@ export class LdapSession {
 
   /** Runs one search to the end (every page) or throws. A base read of a missing entry returns no entries. */
   async search(request: SearchRequest): Promise<SearchOutcome> {
+    const entries: RawEntry[] = [];
+    const references = await this.searchEach(request, (entry) => void entries.push(entry));
+    return { entries, references };
+  }
+
+  /**
+   * Runs one search to the end, handing each entry to `onEntry` as its page arrives (so a large
+   * directory is never held twice), and returns the continuation references. Throws when any page
+   * fails, after `onEntry` has seen the entries before it: whoever collects them must discard them.
+   * An error thrown by `onEntry` stops the search and is rethrown.
+   */
+  async searchEach(request: SearchRequest, onEntry: (entry: RawEntry) => void): Promise<string[]> {
     this.ensureUsable(`search of "${request.base}"`);
     const options: SearchOptions = {
       scope: request.scope,
@@ -316,8 +328,8 @@ export class LdapSession {
       sizeLimit: 0,
       timeLimit: Math.max(1, Math.ceil(this.config.timeoutMs / 1000)),
     };
-    const entries: RawEntry[] = [];
     const references: string[] = [];
+    let total = 0;
     let page = 0;
     try {
       if (request.paged) {
@@ -336,8 +348,9 @@ export class LdapSession {
           }
           const result = next.value;
           page++;
-          for (const entry of result.searchEntries) entries.push(fromLdapts(entry));
-          references.push(...result.searchReferences);
+          for (const entry of result.searchEntries) onEntry(fromLdapts(entry));
+          total += result.searchEntries.length;
+          for (const reference of result.searchReferences) references.push(reference);
           this.options.logger.trace({ url: this.displayUrl, base: request.base, page, entries: result.searchEntries.length }, 'directory page');
           await this.options.onPage?.({
             url: this.displayUrl,
@@ -345,21 +358,21 @@ export class LdapSession {
             filter: request.filter,
             page,
             entries: result.searchEntries.length,
-            total: entries.length,
+            total,
           });
           this.ensureUsable(`page ${page + 1} of the search of "${request.base}"`);
         }
       } else {
         page = 1;
         const result = await this.race(this.client.search(request.base, options));
-        for (const entry of result.searchEntries) entries.push(fromLdapts(entry));
-        references.push(...result.searchReferences);
+        for (const entry of result.searchEntries) onEntry(fromLdapts(entry));
+        for (const reference of result.searchReferences) references.push(reference);
       }
     } catch (error) {
-      if (request.scope === 'base' && error instanceof NoSuchObjectError) return { entries: [], references: [] };
+      if (request.scope === 'base' && error instanceof NoSuchObjectError) return [];
       throw this.searchError(error, request, page + 1);
     }
-    return { entries, references };
+    return references;
   }
 
   async close(): Promise<void> {

@@ -134,13 +134,13 @@ export async function probeDirectory(config: DirectoryConfig, options: ReadOptio
     const { groupFilter, userFilter } = planQueries(config, source.vendor);
     const groupNames = new Map<string, string>();
     for (const base of config.groups.baseDns) {
-      for (const entry of await source.searchSubtree(base, groupFilter, [source.vendor.idAttribute, config.groups.nameAttribute], [])) {
+      await source.searchSubtree(base, groupFilter, [source.vendor.idAttribute, config.groups.nameAttribute], [], (entry) => {
         groupNames.set(tryDnKey(entry.dn) ?? entry.dn, firstString(entry, config.groups.nameAttribute) ?? entry.dn);
-      }
+      });
     }
     const userDns = new Map<string, string>();
     for (const base of config.users.baseDns) {
-      for (const entry of await source.searchSubtree(base, userFilter, [source.vendor.idAttribute], [])) userDns.set(tryDnKey(entry.dn) ?? entry.dn, entry.dn);
+      await source.searchSubtree(base, userFilter, [source.vendor.idAttribute], [], (entry) => void userDns.set(tryDnKey(entry.dn) ?? entry.dn, entry.dn));
     }
     const order = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
     const sorted = (values: Iterable<string>): string[] => [...values].sort((a, b) => order(a.toLowerCase(), b.toLowerCase()) || order(a, b)).slice(0, 10);

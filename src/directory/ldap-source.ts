@@ -7,7 +7,7 @@ import { DirectoryError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { LdapSession, displayUrl, type SessionOptions } from './connection.ts';
 import type { RawEntry } from './entry.ts';
-import { completeRanges, rangeRequest } from './range.ts';
+import { completeRanges, hasRanges, rangeRequest } from './range.ts';
 import type { EntrySource } from './source.ts';
 import type { Vendor } from './vendors.ts';
 
@@ -61,53 +61,60 @@ export class LdapSource implements EntrySource {
     return attributes.map((name) => (rangedLower.has(name.toLowerCase()) ? rangeRequest(name, 0, size) : name));
   }
 
-  private async complete(session: LdapSession, entries: RawEntry[], ranged: string[], where: string): Promise<RawEntry[]> {
-    const out: RawEntry[] = [];
-    for (const entry of entries) {
-      const requests: string[] = [];
-      const fetch = async (dn: string, description: string): Promise<RawEntry | undefined> => {
-        requests.push(description);
-        const { entries: found } = await session.search({
-          base: dn,
-          scope: 'base',
-          filter: '(objectClass=*)',
-          attributes: [description],
-          binaryAttributes: this.vendor.binaryAttributes,
-          paged: false,
-        });
-        return found[0];
-      };
-      const complete = await completeRanges(entry, ranged, fetch, where);
-      if (requests.length > 0) {
-        const values = Object.fromEntries(ranged.map((name) => [name, complete.attributes.get(name.toLowerCase())?.length ?? 0]));
-        this.logger.debug({ dn: entry.dn, requests, values }, 'range retrieval completed');
-      }
-      out.push(complete);
+  /** The entry with its ranged attributes fetched to the end (see range.ts). */
+  private async complete(session: LdapSession, entry: RawEntry, ranged: string[], where: string): Promise<RawEntry> {
+    const requests: string[] = [];
+    const fetch = async (dn: string, description: string): Promise<RawEntry | undefined> => {
+      requests.push(description);
+      const { entries: found } = await session.search({
+        base: dn,
+        scope: 'base',
+        filter: '(objectClass=*)',
+        attributes: [description],
+        binaryAttributes: this.vendor.binaryAttributes,
+        paged: false,
+      });
+      return found[0];
+    };
+    const complete = await completeRanges(entry, ranged, fetch, where);
+    if (requests.length > 0) {
+      const values = Object.fromEntries(ranged.map((name) => [name, complete.attributes.get(name.toLowerCase())?.length ?? 0]));
+      this.logger.debug({ dn: entry.dn, requests, values }, 'range retrieval completed');
     }
-    return out;
+    return complete;
   }
 
-  async searchSubtree(base: string, filter: string, attributes: string[], ranged: string[]): Promise<RawEntry[]> {
-    return this.searchOn(this.session, base, filter, attributes, ranged, 0);
+  async searchSubtree(base: string, filter: string, attributes: string[], ranged: string[], onEntry: (entry: RawEntry) => void): Promise<void> {
+    await this.searchOn(this.session, base, filter, attributes, ranged, onEntry, 0);
   }
 
-  private async searchOn(session: LdapSession, base: string, filter: string, attributes: string[], ranged: string[], hops: number): Promise<RawEntry[]> {
-    const { entries, references } = await session.search({
-      base,
-      scope: 'sub',
-      filter,
-      attributes: this.requestAttributes(attributes, ranged),
-      binaryAttributes: this.vendor.binaryAttributes,
-      paged: true,
-    });
+  private async searchOn(session: LdapSession, base: string, filter: string, attributes: string[], ranged: string[], onEntry: (entry: RawEntry) => void, hops: number): Promise<void> {
+    // Entries pass on as their pages arrive. One whose ranged attributes came back cut needs more
+    // requests, which wait until the paged search is over: from there on, entries are held and
+    // passed on after it, in the order the server sent them.
+    const held: RawEntry[] = [];
+    const references = await session.searchEach(
+      {
+        base,
+        scope: 'sub',
+        filter,
+        attributes: this.requestAttributes(attributes, ranged),
+        binaryAttributes: this.vendor.binaryAttributes,
+        paged: true,
+      },
+      (entry) => {
+        if (held.length > 0 || hasRanges(entry, ranged)) held.push(entry);
+        else onEntry(entry);
+      },
+    );
     const where = `search of "${base}" with filter ${filter} on ${session.displayUrl}`;
-    const complete = await this.complete(session, entries, ranged, where);
-    if (references.length === 0) return complete;
+    for (const entry of held) onEntry(await this.complete(session, entry, ranged, where));
+    if (references.length === 0) return;
 
     if (!this.config.followReferrals) {
       this.ignoredReferences += references.length;
       this.logger.debug({ base, references }, 'ignoring continuation references (directory.followReferrals is off)');
-      return complete;
+      return;
     }
     if (hops >= MAX_REFERRAL_HOPS) {
       throw new DirectoryError('DIRECTORY_SEARCH', `${where}: referrals nested deeper than ${MAX_REFERRAL_HOPS} hops (${references.join(', ')})`, {
@@ -119,9 +126,8 @@ export class LdapSource implements EntrySource {
       if (!target) throw new DirectoryError('DIRECTORY_SEARCH', `${where}: cannot follow referral ${reference}`, { details: { base, reference } });
       const referred = await this.referralSession(target.url);
       this.logger.debug({ reference: displayUrl(target.url), base: target.base ?? base }, 'following referral');
-      complete.push(...(await this.searchOn(referred, target.base ?? base, filter, attributes, ranged, hops + 1)));
+      await this.searchOn(referred, target.base ?? base, filter, attributes, ranged, onEntry, hops + 1);
     }
-    return complete;
   }
 
   private async referralSession(url: string): Promise<LdapSession> {
@@ -142,9 +148,9 @@ export class LdapSource implements EntrySource {
       binaryAttributes: this.vendor.binaryAttributes,
       paged: false,
     });
-    if (entries.length === 0) return undefined;
-    const [entry] = await this.complete(this.session, entries.slice(0, 1), ranged, `read of "${dn}" on ${this.session.displayUrl}`);
-    return entry;
+    const [entry] = entries;
+    if (entry === undefined) return undefined;
+    return this.complete(this.session, entry, ranged, `read of "${dn}" on ${this.session.displayUrl}`);
   }
 
   /** Continuation references skipped because followReferrals is off. */

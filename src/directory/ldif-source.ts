@@ -93,10 +93,10 @@ export class LdifSource implements EntrySource {
     return predicate;
   }
 
-  async searchSubtree(base: string, filter: string): Promise<RawEntry[]> {
+  async searchSubtree(base: string, filter: string, _attributes: string[], _ranged: string[], onEntry: (entry: RawEntry) => void): Promise<void> {
     const baseKey = dnKey(base);
     const matches = this.predicate(filter);
-    return this.entries.filter(({ key, entry }) => isWithin(key, baseKey) && matches(entry)).map(({ entry }) => entry);
+    for (const { key, entry } of this.entries) if (isWithin(key, baseKey) && matches(entry)) onEntry(entry);
   }
 
   async readEntry(dn: string, filter: string): Promise<RawEntry | undefined> {

@@ -45,6 +45,17 @@ function rangedKeys(entry: RawEntry, attribute: string): Array<{ key: string; ra
   return found;
 }
 
+/** True when `entry` has a ranged key (`member;range=...`) for one of `attributes`: completeRanges has work to do. */
+export function hasRanges(entry: RawEntry, attributes: string[]): boolean {
+  if (attributes.length === 0) return false;
+  for (const key of entry.attributes.keys()) {
+    if (!key.includes(';')) continue;
+    const range = parseRangeKey(key);
+    if (range && attributes.some((name) => name.toLowerCase() === range.attribute)) return true;
+  }
+  return false;
+}
+
 function incomplete(dn: string, attribute: string, why: string, where: string): DirectoryError {
   return new DirectoryError('DIRECTORY_INCOMPLETE', `range retrieval of ${attribute} for ${dn} ${why} (${where})`, {
     details: { dn, attribute },

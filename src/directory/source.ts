@@ -1,5 +1,5 @@
 // What the snapshot builder needs from a directory, whether a live server or an LDIF export: a
-// complete subtree search and a read of one entry by DN. Both return entries whose ranged
+// complete subtree search and a read of one entry by DN. Both give entries whose ranged
 // attributes are already complete; both throw rather than return less.
 import type { RawEntry } from './entry.ts';
 import type { Vendor } from './vendors.ts';
@@ -9,11 +9,13 @@ export interface EntrySource {
   readonly location: string;
   readonly vendor: Vendor;
   /**
-   * Every entry below (and including) `base` that matches `filter`, with `attributes` (names as
-   * configured; the id attribute must be among them). `ranged` lists the attributes that may come
-   * back in ranges (member); they are returned complete under their plain name.
+   * Hands every entry below (and including) `base` that matches `filter` to `onEntry`, as it
+   * arrives, with `attributes` (names as configured; the id attribute must be among them).
+   * `ranged` lists the attributes that may come back in ranges (member); they are handed on
+   * complete under their plain name. Resolves when the search is complete; rejects when it is not
+   * (after `onEntry` may have seen some entries: the caller discards what it collected).
    */
-  searchSubtree(base: string, filter: string, attributes: string[], ranged: string[]): Promise<RawEntry[]>;
+  searchSubtree(base: string, filter: string, attributes: string[], ranged: string[], onEntry: (entry: RawEntry) => void): Promise<void>;
   /** The entry named `dn` if it exists and matches `filter`; undefined otherwise. */
   readEntry(dn: string, filter: string, attributes: string[], ranged: string[]): Promise<RawEntry | undefined>;
 }
