@@ -12,7 +12,8 @@ import type { DirectoryConfig } from '../config/types.ts';
 import { DirectoryError, SyncError } from '../errors.ts';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser, Warning } from './snapshot.ts';
 import { dnKey, isWithin, tryDnKey } from './dn.ts';
-import { attributeValues, firstString, stringValues, type RawEntry } from './entry.ts';
+import { attributeValues, firstString, stringValues, valueToString, type RawEntry } from './entry.ts';
+import { KeyTable } from './key-table.ts';
 import { orFilters, parenthesize } from './filter.ts';
 import type { EntrySource } from './source.ts';
 import type { Vendor } from './vendors.ts';
@@ -27,16 +28,17 @@ export interface BuildOptions {
   warnings?: Warning[];
 }
 
-interface MemberRef {
-  dn: string;
-  key: string;
-}
-
 interface GroupDraft {
   group: Omit<DirectoryGroup, 'members'>;
-  memberDns: MemberRef[];
+  /** The DN member values, as KeyTable ids, in the order listed. */
+  memberIds: Int32Array;
   memberUids: string[];
 }
+
+/** What an id names, as bits of `kinds[id]` (an entry can be a group and a skipped user, say). */
+const USER = 1;
+const GROUP = 2;
+const SKIPPED = 4;
 
 function uniqueCaseInsensitive(names: string[]): string[] {
   const seen = new Set<string>();
@@ -52,8 +54,15 @@ function foldUid(uid: string): string {
   return uid.normalize('NFKC').toLowerCase().trim();
 }
 
-function byKey<T extends { key: string }>(a: T, b: T): number {
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+/** The keys of sorted ranks, each once. */
+function uniqueKeys(sortedRanks: Int32Array, sorted: string[]): string[] {
+  const keys: string[] = [];
+  let previous = -1;
+  for (const rank of sortedRanks) {
+    if (rank !== previous) keys.push(sorted[rank]!);
+    previous = rank;
+  }
+  return keys;
 }
 
 async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -116,46 +125,58 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
     return key;
   };
 
-  const users = new Map<string, DirectoryUser>();
-  const groups = new Map<string, GroupDraft>();
+  // Entries and members by KeyTable id; kinds[id] says what an id names so far (0: nothing read).
+  const table = new KeyTable();
+  const kinds: number[] = [];
+  const idOf = (key: string, dn?: string): number => {
+    const id = table.id(key, dn);
+    if (id === kinds.length) kinds.push(0);
+    return id;
+  };
+  const users = new Map<number, DirectoryUser>();
+  const groups = new Map<number, GroupDraft>();
   /** Entries read but skipped (no id, missing attribute). */
-  const skipped = new Map<string, { dn: string; why: string }>();
-  const uidToUser = new Map<string, string>();
+  const skipped = new Map<number, { dn: string; why: string }>();
+  const uidToUser = new Map<string, number>();
 
   const decodeId = (entry: RawEntry): string | undefined => {
     const [value] = attributeValues(entry, vendor.idAttribute);
     return value === undefined ? undefined : vendor.decodeId(value);
   };
 
-  const skip = (what: 'user' | 'group', entry: RawEntry, key: string, why: string): void => {
-    skipped.set(key, { dn: entry.dn, why });
+  const skip = (what: 'user' | 'group', entry: RawEntry, id: number, why: string): void => {
+    skipped.set(id, { dn: entry.dn, why });
+    kinds[id]! |= SKIPPED;
     warnings.push({ code: 'ENTRY_SKIPPED', message: `${what} ${entry.dn} skipped: ${why}`, subject: entry.dn });
   };
 
   // Only what matching needs is required (see DirectoryConfig.users.requiredAttributes): a user
   // without, say, a mail attribute is still a member when matched by subject.
   const required = config.users.requiredAttributes?.map((a) => a.toLowerCase());
-  const isRequired = (name: string): boolean => required === undefined || required.includes(name.toLowerCase());
+  const wanted = config.users.attributes.map((name) => ({ name, required: required === undefined || required.includes(name.toLowerCase()) }));
 
-  const addUser = (entry: RawEntry, key: string, outsideBase: boolean): void => {
-    if (users.has(key) || skipped.has(key)) return;
+  const addUser = (entry: RawEntry, key: number, outsideBase: boolean): void => {
+    if ((kinds[key]! & (USER | SKIPPED)) !== 0) return;
     const id = decodeId(entry);
     if (id === undefined) return skip('user', entry, key, `no valid ${vendor.idAttribute}`);
     const attributes: Record<string, string> = {};
     const missing: string[] = [];
-    for (const name of config.users.attributes) {
+    for (const { name, required } of wanted) {
       const value = firstString(entry, name);
       if (value !== undefined) attributes[name] = value;
-      else if (isRequired(name)) missing.push(name);
+      else if (required) missing.push(name);
     }
     if (missing.length > 0) return skip('user', entry, key, `missing ${missing.join(', ')}`);
-    users.set(key, { id, dn: entry.dn, key, attributes, enabled: !vendor.isDisabled(entry), ...(outsideBase ? { outsideBase: true } : {}) });
+    const user: DirectoryUser = { id, dn: entry.dn, key: table.key(key), attributes, enabled: !vendor.isDisabled(entry) };
+    if (outsideBase) user.outsideBase = true;
+    users.set(key, user);
+    kinds[key]! |= USER;
     if (usesUids) {
       for (const uid of stringValues(entry, vendor.uidAttribute)) {
         const folded = foldUid(uid);
         const other = uidToUser.get(folded);
         if (other !== undefined && other !== key) {
-          warnings.push({ code: 'UID_AMBIGUOUS', message: `${vendor.uidAttribute} "${uid}" belongs to both ${other} and ${entry.dn}; memberUid "${uid}" resolves to the first`, subject: entry.dn });
+          warnings.push({ code: 'UID_AMBIGUOUS', message: `${vendor.uidAttribute} "${uid}" belongs to both ${table.key(other)} and ${entry.dn}; memberUid "${uid}" resolves to the first`, subject: entry.dn });
         } else {
           uidToUser.set(folded, key);
         }
@@ -163,17 +184,19 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
     }
   };
 
-  const addGroup = (entry: RawEntry, key: string, outsideBase: boolean): GroupDraft | undefined => {
-    if (groups.has(key) || skipped.has(key)) return undefined;
+  const memberIds: number[] = []; // reused by every addGroup
+  const addGroup = (entry: RawEntry, key: number, outsideBase: boolean): GroupDraft | undefined => {
+    if ((kinds[key]! & (GROUP | SKIPPED)) !== 0) return undefined;
     const id = decodeId(entry);
     if (id === undefined) return void skip('group', entry, key, `no valid ${vendor.idAttribute}`);
     const name = firstString(entry, config.groups.nameAttribute);
     if (name === undefined) return void skip('group', entry, key, `missing ${config.groups.nameAttribute}`);
     const description = firstString(entry, config.groups.descriptionAttribute);
-    const memberDns: MemberRef[] = [];
+    memberIds.length = 0;
     const memberUids: string[] = [];
     for (const attribute of memberAttributes) {
-      for (const value of stringValues(entry, attribute.name)) {
+      for (const raw of attributeValues(entry, attribute.name)) {
+        const value = valueToString(raw);
         if (attribute.values === 'uid') {
           memberUids.push(value);
           continue;
@@ -184,20 +207,21 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
         if (memberKey === undefined) {
           warnings.push({ code: 'MEMBER_INVALID', message: `group ${entry.dn} lists "${value}" in ${attribute.name}, which is not a DN`, subject: entry.dn });
         } else {
-          memberDns.push({ dn, key: memberKey });
+          memberIds.push(idOf(memberKey, dn));
         }
       }
     }
     const group: Omit<DirectoryGroup, 'members'> = {
       id,
       dn: entry.dn,
-      key,
+      key: table.key(key),
       name,
       ...(description !== undefined ? { description } : {}),
       ...(outsideBase ? { outsideBase: true } : {}),
     };
-    const draft = { group, memberDns, memberUids };
+    const draft = { group, memberIds: Int32Array.from(memberIds), memberUids };
     groups.set(key, draft);
+    kinds[key]! |= GROUP;
     return draft;
   };
 
@@ -205,61 +229,61 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
   // Each entry is taken in as it arrives; a search that fails throws, and what was taken is dropped.
   for (const base of config.groups.baseDns) {
     checkAborted();
-    await source.searchSubtree(base, groupFilter, groupAttributes, ranged, (entry) => void addGroup(entry, entryKey(entry), false));
+    await source.searchSubtree(base, groupFilter, groupAttributes, ranged, (entry) => void addGroup(entry, idOf(entryKey(entry)), false));
   }
   for (const base of config.users.baseDns) {
     checkAborted();
-    await source.searchSubtree(base, userFilter, userAttributes, [], (entry) => addUser(entry, entryKey(entry), false));
+    await source.searchSubtree(base, userFilter, userAttributes, [], (entry) => addUser(entry, idOf(entryKey(entry)), false));
   }
 
   // 2. Members that are neither a group nor a user read above.
-  const known = (key: string): boolean => users.has(key) || groups.has(key) || skipped.has(key);
-  const referencedBy = new Map<string, { dn: string; groups: string[] }>();
-  const noteUnknown = (draft: GroupDraft, enqueue: (ref: MemberRef) => void): void => {
-    for (const ref of draft.memberDns) {
-      if (known(ref.key)) continue;
-      const seen = referencedBy.get(ref.key);
+  const known = (id: number): boolean => kinds[id] !== 0;
+  const referencedBy = new Map<number, { dn: string; groups: string[] }>();
+  const noteUnknown = (draft: GroupDraft, enqueue: (id: number) => void): void => {
+    for (const id of draft.memberIds) {
+      if (known(id)) continue;
+      const seen = referencedBy.get(id);
       if (seen) {
         seen.groups.push(draft.group.dn);
       } else {
-        referencedBy.set(ref.key, { dn: ref.dn, groups: [draft.group.dn] });
-        enqueue(ref);
+        referencedBy.set(id, { dn: table.dn(id), groups: [draft.group.dn] });
+        enqueue(id);
       }
     }
   };
-  let queue: MemberRef[] = [];
-  for (const draft of groups.values()) noteUnknown(draft, (ref) => queue.push(ref));
+  let queue: number[] = [];
+  for (const draft of groups.values()) noteUnknown(draft, (id) => queue.push(id));
 
-  const unresolved = new Set<string>();
   if (config.outsideMembers === 'resolve') {
     while (queue.length > 0) {
       checkAborted();
       const batch = queue;
       queue = [];
-      await forEachLimit(batch, RESOLVE_CONCURRENCY, async (ref) => {
-        if (!userBaseKeys.some((base) => isWithin(ref.key, base))) {
-          const entry = await source.readEntry(ref.dn, userFilter, userAttributes, []);
+      await forEachLimit(batch, RESOLVE_CONCURRENCY, async (id) => {
+        const key = table.key(id);
+        const dn = table.dn(id);
+        if (!userBaseKeys.some((base) => isWithin(key, base))) {
+          const entry = await source.readEntry(dn, userFilter, userAttributes, []);
           if (entry) {
-            addUser(entry, ref.key, true);
+            addUser(entry, id, true);
             return;
           }
         }
-        const readAsGroup = !(groupBaseKeys.some((base) => isWithin(ref.key, base)) && outsideGroupFilter === groupFilter);
+        const readAsGroup = !(groupBaseKeys.some((base) => isWithin(key, base)) && outsideGroupFilter === groupFilter);
         if (readAsGroup) {
-          const entry = await source.readEntry(ref.dn, outsideGroupFilter, groupAttributes, ranged);
+          const entry = await source.readEntry(dn, outsideGroupFilter, groupAttributes, ranged);
           if (entry) {
-            const draft = addGroup(entry, ref.key, true);
+            const draft = addGroup(entry, id, true);
             if (draft) noteUnknown(draft, (next) => queue.push(next));
-            return;
           }
         }
-        unresolved.add(ref.key);
       });
     }
   }
 
-  for (const [key, { dn, groups: referrers }] of referencedBy) {
-    if (known(key)) continue;
+  for (const [id, { dn, groups: referrers }] of referencedBy) {
+    if (known(id)) continue;
+    const key = table.key(id);
     const where = `listed in ${names(referrers)}`;
     if (config.outsideMembers === 'ignore') {
       const insideBases = [...userBaseKeys, ...groupBaseKeys].some((base) => isWithin(key, base));
@@ -273,29 +297,36 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
     }
   }
   // Members that are entries skipped above.
-  const skippedMembers = new Map<string, string[]>();
-  for (const draft of groups.values()) {
-    for (const ref of draft.memberDns) {
-      if (skipped.has(ref.key)) skippedMembers.set(ref.key, [...(skippedMembers.get(ref.key) ?? []), draft.group.dn]);
+  const skippedMembers = new Map<number, string[]>();
+  if (skipped.size > 0) {
+    for (const draft of groups.values()) {
+      for (const id of draft.memberIds) {
+        if ((kinds[id]! & SKIPPED) === 0) continue;
+        const referrers = skippedMembers.get(id);
+        if (referrers) referrers.push(draft.group.dn);
+        else skippedMembers.set(id, [draft.group.dn]);
+      }
     }
   }
-  for (const [key, referrers] of skippedMembers) {
-    const { dn, why } = skipped.get(key)!;
+  for (const [id, referrers] of skippedMembers) {
+    const { dn, why } = skipped.get(id)!;
     warnings.push({ code: 'MEMBER_SKIPPED', message: `member ${dn} (listed in ${names(referrers)}) is not a member: its entry was skipped (${why})`, subject: dn });
   }
 
-  // 3. memberUid values name users by uid.
+  // 3. memberUid values name users by uid. Members are sorted as ranks (numbers), then read back as keys.
+  const { rank, sorted } = table.sortedOrder();
   const unknownUids = new Map<string, string[]>();
-  const finalGroups: DirectoryGroup[] = [];
-  for (const { group, memberDns, memberUids } of groups.values()) {
-    const members = new Set<string>();
-    for (const ref of memberDns) if (users.has(ref.key) || groups.has(ref.key)) members.add(ref.key);
+  const finalGroups = new Map<number, DirectoryGroup>();
+  for (const [groupId, { group, memberIds: ids, memberUids }] of groups) {
+    const ranks = new Int32Array(ids.length + memberUids.length);
+    let count = 0;
+    for (const id of ids) if ((kinds[id]! & (USER | GROUP)) !== 0) ranks[count++] = rank[id]!;
     for (const uid of memberUids) {
-      const userKey = uidToUser.get(foldUid(uid));
-      if (userKey !== undefined) members.add(userKey);
+      const userId = uidToUser.get(foldUid(uid));
+      if (userId !== undefined) ranks[count++] = rank[userId]!;
       else unknownUids.set(uid, [...(unknownUids.get(uid) ?? []), group.dn]);
     }
-    finalGroups.push({ ...group, members: [...members].sort() });
+    finalGroups.set(groupId, { ...group, members: uniqueKeys(ranks.subarray(0, count).sort(), sorted) });
   }
   for (const [uid, referrers] of unknownUids) {
     warnings.push({ code: 'MEMBER_UNRESOLVED', message: `memberUid "${uid}" (listed in ${names(referrers)}) matches no user read`, subject: uid });
@@ -303,18 +334,19 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
 
   // 4. Ids must be unique: they are what renames are tracked by.
   const ids = new Map<string, string>();
-  for (const item of [...finalGroups, ...users.values()]) {
+  for (const item of [...finalGroups.values(), ...users.values()]) {
     const other = ids.get(item.id);
     if (other !== undefined) warnings.push({ code: 'DUPLICATE_ID', message: `${other} and ${item.dn} have the same id ${item.id}`, subject: item.dn });
     else ids.set(item.id, item.dn);
   }
 
   checkAborted();
+  const inKeyOrder = <T>(items: Map<number, T>): T[] => [...items.keys()].sort((a, b) => rank[a]! - rank[b]!).map((id) => items.get(id)!);
   return {
     kind: options.kind,
     source: source.location,
-    groups: finalGroups.sort(byKey),
-    users: [...users.values()].sort(byKey),
+    groups: inKeyOrder(finalGroups),
+    users: inKeyOrder(users),
     warnings: dedupeWarnings(warnings),
   };
 }
