@@ -15,13 +15,16 @@ export interface RawEntry {
 /** Converts an ldapts entry. ldapts lists requested-but-absent attributes as `[]`: those are dropped. */
 export function fromLdapts(entry: Entry): RawEntry {
   const attributes = new Map<string, AttributeValue[]>();
-  for (const [name, raw] of Object.entries(entry)) {
-    if (name === 'dn') continue;
-    const values: AttributeValue[] = Array.isArray(raw) ? [...raw] : [raw];
+  // The entry is ldapts' own and dropped after this: its value arrays are taken over, not copied
+  // (once per entry of a large directory).
+  for (const name in entry) {
+    if (name === 'dn' || !Object.hasOwn(entry, name)) continue;
+    const raw = entry[name] as AttributeValue | AttributeValue[];
+    const values = Array.isArray(raw) ? raw : [raw];
     if (values.length === 0) continue;
     const key = name.toLowerCase();
     const existing = attributes.get(key);
-    if (existing) existing.push(...values);
+    if (existing) attributes.set(key, [...existing, ...values]);
     else attributes.set(key, values);
   }
   return { dn: entry.dn, attributes };

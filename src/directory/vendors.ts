@@ -124,7 +124,7 @@ const openldap: Vendor = {
     ];
   },
   // nameAndOptionalUID (RFC 4517): `cn=x,dc=y#'0101'B`; the bit string is not part of the DN.
-  memberValueToDn: (value) => value.replace(/#'[01]*'B$/, ''),
+  memberValueToDn: (value) => (value.endsWith("'B") ? value.replace(/#'[01]*'B$/, '') : value),
   uidAttribute: 'uid',
   rangeSize: undefined,
   disabledAttributes: [OPENLDAP_DISABLED_ATTRIBUTE],
