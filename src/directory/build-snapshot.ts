@@ -144,9 +144,9 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
     return value === undefined ? undefined : vendor.decodeId(value);
   };
 
-  const skip = (what: 'user' | 'group', entry: RawEntry, id: number, why: string): void => {
-    skipped.set(id, { dn: entry.dn, why });
-    kinds[id]! |= SKIPPED;
+  const skip = (what: 'user' | 'group', entry: RawEntry, keyId: number, why: string): void => {
+    skipped.set(keyId, { dn: entry.dn, why });
+    kinds[keyId]! |= SKIPPED;
     warnings.push({ code: 'ENTRY_SKIPPED', message: `${what} ${entry.dn} skipped: ${why}`, subject: entry.dn });
   };
 
@@ -155,10 +155,10 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
   const required = config.users.requiredAttributes?.map((a) => a.toLowerCase());
   const wanted = config.users.attributes.map((name) => ({ name, required: required === undefined || required.includes(name.toLowerCase()) }));
 
-  const addUser = (entry: RawEntry, key: number, outsideBase: boolean): void => {
-    if ((kinds[key]! & (USER | SKIPPED)) !== 0) return;
+  const addUser = (entry: RawEntry, keyId: number, outsideBase: boolean): void => {
+    if ((kinds[keyId]! & (USER | SKIPPED)) !== 0) return;
     const id = decodeId(entry);
-    if (id === undefined) return skip('user', entry, key, `no valid ${vendor.idAttribute}`);
+    if (id === undefined) return skip('user', entry, keyId, `no valid ${vendor.idAttribute}`);
     const attributes: Record<string, string> = {};
     const missing: string[] = [];
     for (const { name, required } of wanted) {
@@ -166,31 +166,31 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
       if (value !== undefined) attributes[name] = value;
       else if (required) missing.push(name);
     }
-    if (missing.length > 0) return skip('user', entry, key, `missing ${missing.join(', ')}`);
-    const user: DirectoryUser = { id, dn: entry.dn, key: table.key(key), attributes, enabled: !vendor.isDisabled(entry) };
+    if (missing.length > 0) return skip('user', entry, keyId, `missing ${missing.join(', ')}`);
+    const user: DirectoryUser = { id, dn: entry.dn, key: table.key(keyId), attributes, enabled: !vendor.isDisabled(entry) };
     if (outsideBase) user.outsideBase = true;
-    users.set(key, user);
-    kinds[key]! |= USER;
+    users.set(keyId, user);
+    kinds[keyId]! |= USER;
     if (usesUids) {
       for (const uid of stringValues(entry, vendor.uidAttribute)) {
         const folded = foldUid(uid);
         const other = uidToUser.get(folded);
-        if (other !== undefined && other !== key) {
+        if (other !== undefined && other !== keyId) {
           warnings.push({ code: 'UID_AMBIGUOUS', message: `${vendor.uidAttribute} "${uid}" belongs to both ${table.key(other)} and ${entry.dn}; memberUid "${uid}" resolves to the first`, subject: entry.dn });
         } else {
-          uidToUser.set(folded, key);
+          uidToUser.set(folded, keyId);
         }
       }
     }
   };
 
   const memberIds: number[] = []; // reused by every addGroup
-  const addGroup = (entry: RawEntry, key: number, outsideBase: boolean): GroupDraft | undefined => {
-    if ((kinds[key]! & (GROUP | SKIPPED)) !== 0) return undefined;
+  const addGroup = (entry: RawEntry, keyId: number, outsideBase: boolean): GroupDraft | undefined => {
+    if ((kinds[keyId]! & (GROUP | SKIPPED)) !== 0) return undefined;
     const id = decodeId(entry);
-    if (id === undefined) return void skip('group', entry, key, `no valid ${vendor.idAttribute}`);
+    if (id === undefined) return void skip('group', entry, keyId, `no valid ${vendor.idAttribute}`);
     const name = firstString(entry, config.groups.nameAttribute);
-    if (name === undefined) return void skip('group', entry, key, `missing ${config.groups.nameAttribute}`);
+    if (name === undefined) return void skip('group', entry, keyId, `missing ${config.groups.nameAttribute}`);
     const description = firstString(entry, config.groups.descriptionAttribute);
     memberIds.length = 0;
     const memberUids: string[] = [];
@@ -214,14 +214,14 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
     const group: Omit<DirectoryGroup, 'members'> = {
       id,
       dn: entry.dn,
-      key: table.key(key),
+      key: table.key(keyId),
       name,
       ...(description !== undefined ? { description } : {}),
       ...(outsideBase ? { outsideBase: true } : {}),
     };
     const draft = { group, memberIds: Int32Array.from(memberIds), memberUids };
-    groups.set(key, draft);
-    kinds[key]! |= GROUP;
+    groups.set(keyId, draft);
+    kinds[keyId]! |= GROUP;
     return draft;
   };
 
