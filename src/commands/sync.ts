@@ -11,6 +11,7 @@ import { runOnce, type RunDeps, type RunOnceOptions, type RunResult } from '../r
 import { notifyWebhook, shouldNotify } from '../runner/webhook.ts';
 import { ensureWritableDir, REPORT_JSON, REPORT_MARKDOWN, saveReportFiles } from '../runner/worker.ts';
 import { formatDuration } from '../apply/progress.ts';
+import { plural } from '../reconcile/lib/warnings.ts';
 import type { CommandContext } from './types.ts';
 
 export function renderViolations(violations: readonly SafetyViolation[]): string {
@@ -21,10 +22,6 @@ export function renderViolations(violations: readonly SafetyViolation[]): string
     ...violations.map((v) => `  - ${v.limit}: ${v.message}`),
     '',
   ].join('\n');
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** The closing lines of a run, for people: what happened, and what to do about it. */

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Attribute, Change, Client } from 'ldapts';
 import { stringify } from 'yaml';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.ts';
@@ -219,6 +220,15 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Waits until `check` holds, polling; throws naming `what` after `timeoutMs`. */
+export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
 }
 
 /** Map of sets as sorted plain data, for readable diffs in assertions. */

@@ -4,10 +4,9 @@
 // directly, flattened here) and from the emulator's own statistics and membership log.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireServer } from '../support/servers.ts';
-import { edit, plain, startWorld, type World } from './harness.ts';
+import { edit, plain, startWorld, until, type World } from './harness.ts';
 
 const PATCH_USER = 'PATCH /api/v1/users/{id}';
 const PATCH_GROUP = 'PATCH /api/v1/groups/{id}';
@@ -225,8 +224,7 @@ describe.skipIf(!requireServer('slapd'))('end to end: a run killed with SIGKILL 
   it('converges on the next run, with no duplicate and nothing lost', async () => {
     const expected = await world.expected();
     const { child, done } = world.spawnCli(['apply']);
-    const deadline = Date.now() + 30_000;
-    while (world.emulator.stats().writes < 25 && Date.now() < deadline) await sleep(20);
+    await until('25 writes of the first sync', () => world.emulator.stats().writes >= 25);
     expect(world.emulator.stats().writes).toBeGreaterThanOrEqual(25);
     child.kill('SIGKILL');
     const killed = await done;

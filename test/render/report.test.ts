@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { emptyCounts } from '../../src/apply/apply.ts';
 import { renderReportMarkdown } from '../../src/render/report.ts';
 import type { ChangeCounts, RunReport } from '../../src/runner/report.ts';
 
-const zero: ChangeCounts = {
-  createGroups: 0,
-  updateGroups: 0,
-  deleteGroups: 0,
-  createUsers: 0,
-  membershipPatches: 0,
-  membershipAdds: 0,
-  membershipRemovals: 0,
-  writeRequests: 0,
-};
+const zero: ChangeCounts = emptyCounts();
 
 function report(parts: Partial<RunReport> = {}): RunReport {
   return {
