@@ -2,16 +2,98 @@
 // million member values naming some hundred thousand entries: held as numbers, each value costs
 // four bytes instead of a string of its own, each key is hashed once, and the member lists can
 // be sorted as numbers (by each key's rank) and turned back into the one string per key.
+//
+// Plain DNs (dn.ts: their key is their lower-case form) can also be looked up from their bytes, as
+// the wire decoder has them, so a member value that names a known entry costs no string at all.
+// That lookup is most of the work of reading a large directory, and it is bound by memory, not
+// by arithmetic: each value names a random one of many keys. So the byte index splits a DN into
+// its first RDN and its parent (`uid=jdoe` and `ou=people,dc=example,dc=com`). Parents are few
+// and repeat from one value to the next, so the parent is compared with the last one seen and
+// becomes a small number; each index slot is one 64-byte cache line holding the id, the parent's
+// number and the first RDN's bytes, so a lookup reads one line and checks every byte there.
+
+/** Character classes of the plain-DN grammar (dn.ts PLAIN_DN), by byte. */
+const LETTER = 1;
+const TYPE_CHAR = 2; // letters, digits, '-'
+const VALUE_CHAR = 4; // letters, digits, '.', '_', '@', '-'
+const CLASSES = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  const letter = /[A-Za-z]/.test(ch);
+  const digit = /[0-9]/.test(ch);
+  CLASSES[c] = (letter ? LETTER : 0) | (letter || digit || ch === '-' ? TYPE_CHAR : 0) | (letter || digit || '._@-'.includes(ch) ? VALUE_CHAR : 0);
+}
+const EQUALS = 0x3d;
+const COMMA = 0x2c;
+const SPACE = 0x20;
+
+/**
+ * The plain-DN grammar as a state machine over character codes: NEXT[state * 128 + code] is the
+ * next state, or -1 when the code cannot come next (no code from 128 up can). States: 0 start of
+ * an attribute type, 1 in a type, 2 start of a value, 3 in a value, 4 after a space inside a
+ * value. A plain DN ends in state 3.
+ */
+const NEXT = new Int8Array(5 * 128).fill(-1);
+for (let code = 0; code < 128; code++) {
+  const cls = CLASSES[code]!;
+  NEXT[0 * 128 + code] = cls & LETTER ? 1 : -1;
+  NEXT[1 * 128 + code] = code === EQUALS ? 2 : cls & TYPE_CHAR ? 1 : -1;
+  NEXT[2 * 128 + code] = cls & VALUE_CHAR ? 3 : -1;
+  NEXT[4 * 128 + code] = cls & VALUE_CHAR ? 3 : -1;
+  NEXT[3 * 128 + code] = code === COMMA ? 0 : code === SPACE ? 4 : cls & VALUE_CHAR ? 3 : -1;
+}
+const FINAL = 3;
+
+/**
+ * Index slots: SLOT int32s each (64 bytes). [0] id + 1 (0: empty), [1] hash, [2] parent number,
+ * [3] length of the first RDN, [4..] the first RDN's bytes, lower-case, when they fit.
+ */
+const SLOT = 16;
+const INLINE_BYTES = (SLOT - 4) * 4;
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 16777619;
+
+/** True when `key` is a plain DN in lower case (so its bytes are its key). */
+function isPlainKey(key: string): boolean {
+  let state = 0;
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code >= 128 || (code >= 0x41 && code <= 0x5a)) return false;
+    state = NEXT[state * 128 + code]!;
+    if (state < 0) return false;
+  }
+  return state === FINAL;
+}
 
 export class KeyTable {
+  /** Ids of the keys that are not plain DNs (the plain ones are in the byte index). */
   private readonly idsByKey = new Map<string, number>();
   /** Key by id. */
   private readonly keys: string[] = [];
   /** The DN a key was first seen as, where it is not the key itself (by id). */
   private readonly firstDns = new Map<number, string>();
 
+  /** The byte index of the plain keys (see SLOT), a power of two slots. */
+  private slots = new Int32Array(SLOT << 12);
+  private slotBytes = new Uint8Array(this.slots.buffer);
+  private indexed = 0;
+  /** Parent DN keys (everything after the first RDN; '' for none) by number, and back. */
+  private readonly parents = new Map<string, number>([['', 0]]);
+  /** The last parent looked up from bytes, lower-case, and its number. */
+  private lastParent: Uint8Array = new Uint8Array(0);
+  private lastParentNumber = 0;
+  /** Whether the last idOfPlainBytes had capitals to fold (its DN is then not its key's spelling). */
+  folded = false;
+
   /** The id of `key`, new or not; `dn` is remembered as the key's spelling when the key is new. */
   id(key: string, dn?: string): number {
+    // Plain keys live in the byte index only (their bytes are their key); the others in a Map.
+    if (isPlainKey(key)) {
+      const known = this.size;
+      const id = this.idOfPlainBytes(Buffer.from(key, 'latin1'), 0, key.length);
+      if (id === known && dn !== undefined && dn !== key) this.firstDns.set(id, dn);
+      return id;
+    }
     let id = this.idsByKey.get(key);
     if (id === undefined) {
       id = this.keys.length;
@@ -20,6 +102,136 @@ export class KeyTable {
       if (dn !== undefined && dn !== key) this.firstDns.set(id, dn);
     }
     return id;
+  }
+
+  private parentNumber(parent: string): number {
+    let number = this.parents.get(parent);
+    if (number === undefined) {
+      number = this.parents.size;
+      this.parents.set(parent, number);
+    }
+    return number;
+  }
+
+  /**
+   * The id of the DN in `buf[start, end)` when it is a plain DN (its key is its lower-case form),
+   * new or not; -1 when it is not plain (the caller then takes the string path: dnKey, id).
+   * Plain DNs are ASCII, so the bytes are the string.
+   */
+  idOfPlainBytes(buf: Buffer, start: number, end: number): number {
+    // One pass: the grammar, the first RDN's hash, and the parent compared with the last one.
+    let state = 0;
+    let upper = false;
+    let hash = FNV_OFFSET;
+    let i = start;
+    for (; i < end; i++) {
+      let code = buf[i]!;
+      if (code >= 128) return -1;
+      state = NEXT[state * 128 + code]!;
+      if (state < 0) return -1;
+      if (code === COMMA) break;
+      if (code >= 0x41 && code <= 0x5a) {
+        code += 0x20;
+        upper = true;
+      }
+      hash = Math.imul(hash ^ code, FNV_PRIME);
+    }
+    const rdnEnd = i;
+    const last = this.lastParent;
+    const parentStart = rdnEnd < end ? rdnEnd + 1 : end;
+    let same = end - parentStart === last.length;
+    for (i = parentStart; i < end; i++) {
+      let code = buf[i]!;
+      if (code >= 128) return -1;
+      state = NEXT[state * 128 + code]!;
+      if (state < 0) return -1;
+      if (code >= 0x41 && code <= 0x5a) {
+        code += 0x20;
+        upper = true;
+      }
+      if (same && code !== last[i - parentStart]) same = false;
+    }
+    if (state !== FINAL) return -1;
+    this.folded = upper;
+
+    let parent: number;
+    if (same) {
+      parent = this.lastParentNumber;
+    } else {
+      const text = buf.toString('latin1', parentStart, end).toLowerCase();
+      parent = this.parentNumber(text);
+      this.lastParent = Buffer.from(text, 'latin1');
+      this.lastParentNumber = parent;
+    }
+    hash = Math.imul(hash ^ parent, FNV_PRIME) & 0x7fffffff;
+    const rdnLength = rdnEnd - start;
+
+    const slots = this.slots;
+    const bytes = this.slotBytes;
+    const mask = slots.length / SLOT - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const at = slot * SLOT;
+      const entry = slots[at]!;
+      if (entry === 0) break;
+      if (slots[at + 1] !== hash || slots[at + 2] !== parent || slots[at + 3] !== rdnLength) continue;
+      let i = 0;
+      if (rdnLength <= INLINE_BYTES) {
+        const inline = (at + 4) * 4;
+        for (; i < rdnLength; i++) {
+          let code = buf[start + i]!;
+          if (code >= 0x41 && code <= 0x5a) code += 0x20;
+          if (bytes[inline + i] !== code) break;
+        }
+      } else {
+        const key = this.keys[entry - 1]!;
+        for (; i < rdnLength; i++) {
+          let code = buf[start + i]!;
+          if (code >= 0x41 && code <= 0x5a) code += 0x20;
+          if (key.charCodeAt(i) !== code) break;
+        }
+      }
+      if (i === rdnLength) return entry - 1;
+    }
+
+    const dn = buf.toString('latin1', start, end);
+    const key = upper ? dn.toLowerCase() : dn;
+    const id = this.keys.length;
+    this.keys.push(key);
+    if (upper) this.firstDns.set(id, dn);
+    this.index(id, hash, parent, key, rdnLength);
+    return id;
+  }
+
+  private index(id: number, hash: number, parent: number, key: string, rdnLength: number): void {
+    if ((this.indexed + 1) * 4 > (this.slots.length / SLOT) * 3) this.grow();
+    const slots = this.slots;
+    const mask = slots.length / SLOT - 1;
+    let slot = hash & mask;
+    while (slots[slot * SLOT] !== 0) slot = (slot + 1) & mask;
+    const at = slot * SLOT;
+    slots[at] = id + 1;
+    slots[at + 1] = hash;
+    slots[at + 2] = parent;
+    slots[at + 3] = rdnLength;
+    if (rdnLength <= INLINE_BYTES) {
+      const inline = (at + 4) * 4;
+      for (let i = 0; i < rdnLength; i++) this.slotBytes[inline + i] = key.charCodeAt(i);
+    }
+    this.indexed++;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const slots = new Int32Array(old.length * 2);
+    const mask = slots.length / SLOT - 1;
+    for (let at = 0; at < old.length; at += SLOT) {
+      if (old[at] === 0) continue;
+      let slot = old[at + 1]! & mask;
+      while (slots[slot * SLOT] !== 0) slot = (slot + 1) & mask;
+      slots.set(old.subarray(at, at + SLOT), slot * SLOT);
+    }
+    this.slots = slots;
+    this.slotBytes = new Uint8Array(slots.buffer);
   }
 
   get size(): number {

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { tryDnKey } from '../../src/directory/dn.ts';
 import { KeyTable } from '../../src/directory/key-table.ts';
 
 describe('KeyTable', () => {
@@ -34,5 +36,81 @@ describe('KeyTable', () => {
     const { rank, sorted } = table.sortedOrder();
     expect(sorted).toEqual([...keys].sort());
     ids.forEach((id, index) => expect(sorted[rank[id]!]).toBe(keys[index]));
+  });
+});
+
+describe('KeyTable: plain DNs by their bytes', () => {
+  const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
+  const lookUp = (table: KeyTable, text: string): number => {
+    // In the middle of a larger buffer, as a member value is in a message.
+    const buf = Buffer.concat([bytes('xx'), bytes(text), bytes('yy')]);
+    return table.idOfPlainBytes(buf, 2, 2 + Buffer.byteLength(text));
+  };
+
+  it('finds keys however they were first met, whatever the case of the bytes', () => {
+    const table = new KeyTable();
+    const viaString = table.id('uid=jdoe,ou=people,dc=example,dc=test');
+    expect(lookUp(table, 'uid=jdoe,ou=people,dc=example,dc=test')).toBe(viaString);
+    expect(lookUp(table, 'UID=JDoe,OU=People,DC=Example,DC=Test')).toBe(viaString);
+    expect(table.folded).toBe(true);
+    const viaBytes = lookUp(table, 'CN=Admins,OU=Groups,DC=Example,DC=Test');
+    expect(table.key(viaBytes)).toBe('cn=admins,ou=groups,dc=example,dc=test');
+    expect(table.dn(viaBytes)).toBe('CN=Admins,OU=Groups,DC=Example,DC=Test');
+    expect(table.id('cn=admins,ou=groups,dc=example,dc=test')).toBe(viaBytes);
+    expect(table.size).toBe(2);
+  });
+
+  it('tells keys apart that share a first RDN, a parent, a hash slot or a length', () => {
+    const table = new KeyTable();
+    const dns = ['uid=a,ou=x', 'uid=a,ou=y', 'uid=b,ou=x', 'uid=a', 'uid=ab,ou=x', 'uid=a,ou=x,dc=z', 'cn=a,ou=x'];
+    const ids = dns.map((dn) => lookUp(table, dn));
+    expect(new Set(ids).size).toBe(dns.length);
+    dns.forEach((dn, index) => expect(lookUp(table, dn)).toBe(ids[index]));
+    dns.forEach((dn, index) => expect(table.id(dn)).toBe(ids[index]));
+  });
+
+  it('keeps every key apart past growing the index, with first RDNs too long to keep in a slot', () => {
+    const table = new KeyTable();
+    const long = 'x'.repeat(60);
+    const dns = Array.from({ length: 20_000 }, (_, i) => (i % 7 === 0 ? `cn=${long}${i},ou=groups,dc=t` : `uid=u${i},ou=people${i % 3},dc=t`));
+    const ids = dns.map((dn) => lookUp(table, dn));
+    expect(ids).toEqual(dns.map((_, i) => i));
+    dns.forEach((dn, i) => expect(lookUp(table, dn.toUpperCase())).toBe(i));
+    expect(lookUp(table, `cn=${long}7,ou=groups,dc=t`)).toBe(7);
+    expect(lookUp(table, `cn=${long}8,ou=groups,dc=t`)).toBe(20_000);
+  });
+
+  it('leaves DNs that are not plain to the string path', () => {
+    const table = new KeyTable();
+    for (const dn of ['', 'cn=a\\,b,dc=x', 'cn=a  b,dc=x', 'cn= a,dc=x', 'cn=a,dc=x ', 'cn=a+uid=b,dc=x', 'cn=zoë,dc=x', '1.2=a,dc=x', 'cn=a,', 'cn', 'cn=#04,dc=x', 'cn="a",dc=x']) {
+      expect(lookUp(table, dn)).toBe(-1);
+    }
+    expect(table.size).toBe(0);
+  });
+
+  it('agrees with dnKey on every string: plain ones get the id of their key, the others none', () => {
+    const alphabet = fc.constantFrom(...'aAbZ09=, .-_@+\\#"é;'.split(''));
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: alphabet, maxLength: 24 }), { minLength: 1, maxLength: 12 }), (texts) => {
+        const table = new KeyTable();
+        const byKey = new Map<string, number>();
+        for (const text of texts) {
+          const id = lookUp(table, text);
+          const key = tryDnKey(text);
+          if (id < 0) continue;
+          expect(key).toBe(table.key(id));
+          const seen = byKey.get(key!);
+          if (seen !== undefined) expect(id).toBe(seen);
+          byKey.set(key!, id);
+          expect(table.id(key!)).toBe(id);
+        }
+        // Plain exactly when dnKey's fast path applies: a DN whose key is its lower-case form.
+        for (const text of texts) {
+          const plain = /^[A-Za-z][A-Za-z0-9-]*=[A-Za-z0-9._@-]+(?: [A-Za-z0-9._@-]+)*(?:,[A-Za-z][A-Za-z0-9-]*=[A-Za-z0-9._@-]+(?: [A-Za-z0-9._@-]+)*)*$/.test(text);
+          expect(lookUp(table, text) >= 0).toBe(plain);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
