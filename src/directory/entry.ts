@@ -10,6 +10,15 @@ export interface RawEntry {
   dn: string;
   /** Lower-case attribute description -> values (never empty: absent attributes have no key). */
   attributes: Map<string, AttributeValue[]>;
+  /**
+   * DN-valued attributes (lower-case names) whose plain values the wire decoder turned into ids of
+   * the snapshot builder's KeyTable straight from their bytes; those values are here, not in
+   * `attributes`, which keeps the attribute's other values. Only the LDAP reader's subtree
+   * searches fill it.
+   */
+  dnIds?: Map<string, number[]>;
+  /** The id of the entry's own DN in that KeyTable, when the wire decoder made it (plain DNs). */
+  keyId?: number;
 }
 
 /** Converts an ldapts entry. ldapts lists requested-but-absent attributes as `[]`: those are dropped. */

@@ -1,0 +1,338 @@
+// LDAP search responses read straight off the connection's bytes (RFC 4511, BER, definite lengths),
+// for the paged subtree searches that read a whole directory. A large directory is a million
+// member values or more: the general-purpose client builds several objects and a decoded copy of
+// each value before the reader sees it, which made it the slowest part of a read. Here each entry
+// is decoded once, into the RawEntry the snapshot builder takes, and DN-valued member values that
+// are plain (dn.ts) are turned into KeyTable ids from their bytes, without a string of their own.
+//
+// Anything malformed throws a WireError: a read that cannot be understood stops; it never
+// guesses. Messages are framed from the byte stream whatever the chunk boundaries are.
+import type { AttributeValue, RawEntry } from './entry.ts';
+import type { KeyTable } from './key-table.ts';
+
+export const PAGED_RESULTS_OID = '1.2.840.113556.1.4.319';
+
+const SEQUENCE = 0x30;
+const SET = 0x31;
+const OCTET_STRING = 0x04;
+const INTEGER = 0x02;
+const ENUMERATED = 0x0a;
+const BOOLEAN = 0x01;
+const CONTROLS = 0xa0;
+const REFERRAL = 0xa3;
+
+export const SEARCH_RESULT_ENTRY = 0x64;
+export const SEARCH_RESULT_DONE = 0x65;
+export const SEARCH_RESULT_REFERENCE = 0x73;
+export const EXTENDED_RESPONSE = 0x78;
+export const INTERMEDIATE_RESPONSE = 0x79;
+
+/** The largest message accepted (a group with millions of members is still far below it). */
+const MAX_MESSAGE_BYTES = 1 << 30;
+
+export class WireError extends Error {
+  constructor(message: string) {
+    super(`malformed LDAP message: ${message}`);
+    this.name = 'WireError';
+  }
+}
+
+/** A position in one message's bytes. */
+export class Cursor {
+  buf: Buffer;
+  pos: number;
+  constructor(buf: Buffer, pos: number) {
+    this.buf = buf;
+    this.pos = pos;
+  }
+
+  /** Reads a tag and its length; returns the end of the value, the cursor at its start. */
+  enter(tag: number, end: number, what: string): number {
+    const buf = this.buf;
+    if (this.pos >= end) throw new WireError(`${what} missing`);
+    if (buf[this.pos] !== tag) throw new WireError(`${what}: tag 0x${buf[this.pos]!.toString(16)}, expected 0x${tag.toString(16)}`);
+    this.pos++;
+    return this.length(end, what);
+  }
+
+  /** Reads a length at the cursor; returns the end of the value it announces. */
+  length(end: number, what: string): number {
+    const buf = this.buf;
+    if (this.pos >= end) throw new WireError(`${what}: length missing`);
+    const first = buf[this.pos++]!;
+    let length = first;
+    if (first >= 0x80) {
+      const bytes = first & 0x7f;
+      if (bytes === 0 || bytes > 4) throw new WireError(`${what}: unsupported length form 0x${first.toString(16)}`);
+      if (this.pos + bytes > end) throw new WireError(`${what}: length cut off`);
+      length = 0;
+      for (let i = 0; i < bytes; i++) length = length * 256 + buf[this.pos++]!;
+    }
+    const valueEnd = this.pos + length;
+    if (valueEnd > end) throw new WireError(`${what}: ${length} bytes announced, ${end - this.pos} left`);
+    return valueEnd;
+  }
+
+  /** A non-negative INTEGER or ENUMERATED of at most 4 bytes. */
+  integer(tag: number, end: number, what: string): number {
+    const valueEnd = this.enter(tag, end, what);
+    const bytes = valueEnd - this.pos;
+    if (bytes < 1 || bytes > 5) throw new WireError(`${what}: ${bytes}-byte integer`);
+    let value = 0;
+    for (; this.pos < valueEnd; this.pos++) value = value * 256 + this.buf[this.pos]!;
+    if (bytes === 5 && this.buf[valueEnd - 5]! !== 0) throw new WireError(`${what}: integer out of range`);
+    return value;
+  }
+
+  string(end: number, what: string): string {
+    const valueEnd = this.enter(OCTET_STRING, end, what);
+    const value = this.buf.toString('utf8', this.pos, valueEnd);
+    this.pos = valueEnd;
+    return value;
+  }
+
+  bytes(end: number, what: string): Buffer {
+    const valueEnd = this.enter(OCTET_STRING, end, what);
+    const value = Buffer.from(this.buf.subarray(this.pos, valueEnd));
+    this.pos = valueEnd;
+    return value;
+  }
+
+  /** Skips one element of any tag. */
+  skip(end: number, what: string): void {
+    if (this.pos >= end) throw new WireError(`${what} missing`);
+    this.pos++;
+    if ((this.buf[this.pos - 1]! & 0x1f) === 0x1f) throw new WireError(`${what}: multi-byte tags are not LDAP`);
+    this.pos = this.length(end, what);
+  }
+}
+
+/**
+ * Splits a byte stream into whole LDAPMessages, whatever the chunk boundaries. A message that
+ * arrives in many chunks (a group with many members) is joined once, when its last byte is in.
+ */
+export class MessageFramer {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Bytes of the message in progress, when its header has been read (-1: not yet). */
+  private need = -1;
+
+  /** Drops a partial message (the stream starts anew). */
+  reset(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.need = -1;
+  }
+
+  push(chunk: Buffer, onMessage: (buf: Buffer, start: number, end: number) => void): void {
+    let buf = chunk;
+    if (this.pending.length > 0) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      if (this.need >= 0 && this.pendingBytes < this.need) return;
+      buf = Buffer.concat(this.pending, this.pendingBytes);
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.need = -1;
+    }
+    let pos = 0;
+    while (pos < buf.length) {
+      const total = messageLength(buf, pos);
+      if (total < 0 || pos + total > buf.length) {
+        const rest = buf.subarray(pos);
+        this.pending = [rest];
+        this.pendingBytes = rest.length;
+        this.need = total;
+        return;
+      }
+      onMessage(buf, pos, pos + total);
+      pos += total;
+    }
+  }
+}
+
+/** The whole size of the message starting at `pos`, or -1 when its header is not all there yet. */
+function messageLength(buf: Buffer, pos: number): number {
+  if (buf[pos] !== SEQUENCE) throw new WireError(`message starts with tag 0x${buf[pos]!.toString(16)}, expected a SEQUENCE`);
+  if (pos + 1 >= buf.length) return -1;
+  const first = buf[pos + 1]!;
+  if (first < 0x80) return 2 + first;
+  const bytes = first & 0x7f;
+  if (bytes === 0 || bytes > 4) throw new WireError(`unsupported message length form 0x${first.toString(16)}`);
+  if (pos + 2 + bytes > buf.length) return -1;
+  let length = 0;
+  for (let i = 0; i < bytes; i++) length = length * 256 + buf[pos + 2 + i]!;
+  if (length > MAX_MESSAGE_BYTES) throw new WireError(`message of ${length} bytes`);
+  return 2 + bytes + length;
+}
+
+/** One LDAPMessage's envelope: its id, its protocol operation and where the parts are. */
+export interface Envelope {
+  messageId: number;
+  /** The protocolOp tag (SEARCH_RESULT_ENTRY, ...). */
+  op: number;
+  /** The cursor at the start of the protocolOp's contents. */
+  cursor: Cursor;
+  /** End of the protocolOp's contents. */
+  opEnd: number;
+  /** End of the message (controls lie between opEnd and here). */
+  end: number;
+}
+
+export function readEnvelope(buf: Buffer, start: number, end: number): Envelope {
+  const cursor = new Cursor(buf, start);
+  const messageEnd = cursor.enter(SEQUENCE, end, 'LDAPMessage');
+  const messageId = cursor.integer(INTEGER, messageEnd, 'messageID');
+  if (cursor.pos >= messageEnd) throw new WireError(`message ${messageId}: protocolOp missing`);
+  const op = buf[cursor.pos++]!;
+  const opEnd = cursor.length(messageEnd, `message ${messageId} protocolOp`);
+  return { messageId, op, cursor, opEnd, end: messageEnd };
+}
+
+export interface EntryOptions {
+  /** Lower-case names of attributes whose values are kept as bytes. */
+  binary: ReadonlySet<string>;
+  /**
+   * The snapshot builder's KeyTable: a plain entry DN gets its id here (RawEntry.keyId), and so do
+   * the plain values of the DN-valued `attributes` (lower-case names; RawEntry.dnIds), whose other
+   * values stay strings in RawEntry.attributes.
+   */
+  interning?: { table: KeyTable; attributes: ReadonlySet<string> } | undefined;
+}
+
+/**
+ * Decodes SearchResultEntry contents into a RawEntry. Attribute names are matched
+ * case-insensitively and keyed in lower case; an attribute listed without values is left out
+ * (as the LDIF source does); the same attribute listed twice has its values joined.
+ */
+export class EntryDecoder {
+  private readonly options: EntryOptions;
+  /** Attribute names seen so far, as bytes and as their lower-case key: a directory repeats a few. */
+  private readonly names: Array<{ bytes: Buffer; key: string }> = [];
+
+  constructor(options: EntryOptions) {
+    this.options = options;
+  }
+
+  private name(buf: Buffer, start: number, end: number): string {
+    const length = end - start;
+    for (const known of this.names) {
+      const bytes = known.bytes;
+      if (bytes.length !== length) continue;
+      let i = 0;
+      while (i < length && bytes[i] === buf[start + i]) i++;
+      if (i === length) return known.key;
+    }
+    const key = buf.toString('utf8', start, end).toLowerCase();
+    if (this.names.length < 64) this.names.push({ bytes: Buffer.from(buf.subarray(start, end)), key });
+    return key;
+  }
+
+  decode(cursor: Cursor, opEnd: number): RawEntry {
+    const buf = cursor.buf;
+    const { binary, interning } = this.options;
+    let dn: string;
+    let keyId = -1;
+    const dnEnd = cursor.enter(OCTET_STRING, opEnd, 'entry objectName');
+    if (interning !== undefined) {
+      // A plain DN's id straight from its bytes; the key is then the DN's own spelling unless
+      // the DN had capitals.
+      const table = interning.table;
+      keyId = table.idOfPlainBytes(buf, cursor.pos, dnEnd);
+      dn = keyId >= 0 && !table.folded ? table.key(keyId) : buf.toString('utf8', cursor.pos, dnEnd);
+    } else {
+      dn = buf.toString('utf8', cursor.pos, dnEnd);
+    }
+    cursor.pos = dnEnd;
+    const attributes = new Map<string, AttributeValue[]>();
+    let dnIds: Map<string, number[]> | undefined;
+    const listEnd = cursor.enter(SEQUENCE, opEnd, `attributes of ${dn}`);
+    while (cursor.pos < listEnd) {
+      const attributeEnd = cursor.enter(SEQUENCE, listEnd, `attribute of ${dn}`);
+      const typeEnd = cursor.enter(OCTET_STRING, attributeEnd, `attribute type of ${dn}`);
+      const key = this.name(buf, cursor.pos, typeEnd);
+      cursor.pos = typeEnd;
+      const valuesEnd = cursor.enter(SET, attributeEnd, `values of ${key} of ${dn}`);
+      const asBytes = binary.has(key);
+      const table = interning !== undefined && interning.attributes.has(key) ? interning.table : undefined;
+      let values = attributes.get(key);
+      const fresh = values === undefined;
+      values ??= [];
+      let ids: number[] | undefined;
+      while (cursor.pos < valuesEnd) {
+        // Inlined enter(OCTET_STRING): this loop runs once per member value.
+        if (buf[cursor.pos] !== OCTET_STRING) throw new WireError(`value of ${key} of ${dn}: tag 0x${buf[cursor.pos]!.toString(16)}`);
+        cursor.pos++;
+        const valueEnd = cursor.length(valuesEnd, `value of ${key} of ${dn}`);
+        const start = cursor.pos;
+        cursor.pos = valueEnd;
+        if (table !== undefined) {
+          const id = table.idOfPlainBytes(buf, start, valueEnd);
+          if (id >= 0) {
+            if (ids === undefined) {
+              dnIds ??= new Map();
+              ids = dnIds.get(key);
+              if (ids === undefined) dnIds.set(key, (ids = []));
+            }
+            ids.push(id);
+            continue;
+          }
+        }
+        values.push(asBytes ? Buffer.from(buf.subarray(start, valueEnd)) : buf.toString('utf8', start, valueEnd));
+      }
+      if (fresh && values.length > 0) attributes.set(key, values);
+      cursor.pos = attributeEnd;
+    }
+    const entry: RawEntry = { dn, attributes };
+    if (keyId >= 0) entry.keyId = keyId;
+    if (dnIds !== undefined) entry.dnIds = dnIds;
+    return entry;
+  }
+}
+
+/** The URIs of a SearchResultReference. */
+export function decodeReference(cursor: Cursor, opEnd: number): string[] {
+  const uris: string[] = [];
+  while (cursor.pos < opEnd) uris.push(cursor.string(opEnd, 'reference URI'));
+  return uris;
+}
+
+export interface SearchDone {
+  resultCode: number;
+  matchedDn: string;
+  diagnosticMessage: string;
+  referrals: string[];
+  /** The paged-results control's cookie, when the response carried the control (empty: last page). */
+  cookie: Buffer | undefined;
+}
+
+/** Decodes a SearchResultDone (LDAPResult) and the paged-results control among its controls. */
+export function decodeDone(envelope: Envelope): SearchDone {
+  const { cursor, opEnd, end } = envelope;
+  const resultCode = cursor.integer(ENUMERATED, opEnd, 'resultCode');
+  const matchedDn = cursor.string(opEnd, 'matchedDN');
+  const diagnosticMessage = cursor.string(opEnd, 'diagnosticMessage');
+  const referrals: string[] = [];
+  if (cursor.pos < opEnd && cursor.buf[cursor.pos] === REFERRAL) {
+    const referralEnd = cursor.enter(REFERRAL, opEnd, 'referral');
+    while (cursor.pos < referralEnd) referrals.push(cursor.string(referralEnd, 'referral URI'));
+  }
+  cursor.pos = opEnd;
+  let cookie: Buffer | undefined;
+  if (cursor.pos < end && cursor.buf[cursor.pos] === CONTROLS) {
+    const controlsEnd = cursor.enter(CONTROLS, end, 'controls');
+    while (cursor.pos < controlsEnd) {
+      const controlEnd = cursor.enter(SEQUENCE, controlsEnd, 'control');
+      const type = cursor.string(controlEnd, 'controlType');
+      if (cursor.pos < controlEnd && cursor.buf[cursor.pos] === BOOLEAN) cursor.skip(controlEnd, 'criticality');
+      if (type === PAGED_RESULTS_OID && cursor.pos < controlEnd) {
+        const valueEnd = cursor.enter(OCTET_STRING, controlEnd, 'paged results control value');
+        const sequenceEnd = cursor.enter(SEQUENCE, valueEnd, 'paged results value');
+        cursor.integer(INTEGER, sequenceEnd, 'paged results size');
+        cookie = cursor.bytes(sequenceEnd, 'paged results cookie');
+      }
+      cursor.pos = controlEnd;
+    }
+  }
+  return { resultCode, matchedDn, diagnosticMessage, referrals, cookie };
+}
