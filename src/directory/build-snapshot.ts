@@ -12,7 +12,7 @@ import type { DirectoryConfig } from '../config/types.ts';
 import { DirectoryError, SyncError } from '../errors.ts';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser, Warning } from './snapshot.ts';
 import { dnKey, isWithin, tryDnKey } from './dn.ts';
-import { attributeValues, firstString, stringValues, valueToString, type RawEntry } from './entry.ts';
+import { firstString, valueToString, type AttributeValue, type RawEntry } from './entry.ts';
 import { KeyTable } from './key-table.ts';
 import { orFilters, parenthesize } from './filter.ts';
 import type { EntrySource } from './source.ts';
@@ -35,10 +35,16 @@ interface GroupDraft {
   memberUids: string[];
 }
 
-/** What an id names, as bits of `kinds[id]` (an entry can be a group and a skipped user, say). */
+/**
+ * What an id names, as bits of `kinds[id]` (an entry can be a group and a skipped user, say).
+ * Each role has its own bits, so what an entry is does not depend on which search met it first:
+ * the group and user searches run at the same time.
+ */
 const USER = 1;
 const GROUP = 2;
-const SKIPPED = 4;
+const SKIPPED_USER = 4;
+const SKIPPED_GROUP = 8;
+const SKIPPED = SKIPPED_USER | SKIPPED_GROUP;
 
 function uniqueCaseInsensitive(names: string[]): string[] {
   const seen = new Set<string>();
@@ -140,30 +146,34 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
   const uidToUser = new Map<string, number>();
 
   const decodeId = (entry: RawEntry): string | undefined => {
-    const [value] = attributeValues(entry, vendor.idAttribute);
+    const value = entry.attributes.get(idKey)?.[0];
     return value === undefined ? undefined : vendor.decodeId(value);
   };
 
   const skip = (what: 'user' | 'group', entry: RawEntry, keyId: number, why: string): void => {
-    skipped.set(keyId, { dn: entry.dn, why });
-    kinds[keyId]! |= SKIPPED;
+    if (!skipped.has(keyId)) skipped.set(keyId, { dn: entry.dn, why });
+    kinds[keyId]! |= what === 'user' ? SKIPPED_USER : SKIPPED_GROUP;
     warnings.push({ code: 'ENTRY_SKIPPED', message: `${what} ${entry.dn} skipped: ${why}`, subject: entry.dn });
   };
 
   // Only what matching needs is required (see DirectoryConfig.users.requiredAttributes): a user
   // without, say, a mail attribute is still a member when matched by subject.
   const required = config.users.requiredAttributes?.map((a) => a.toLowerCase());
-  const wanted = config.users.attributes.map((name) => ({ name, required: required === undefined || required.includes(name.toLowerCase()) }));
+  const wanted = config.users.attributes.map((name) => ({ name, key: name.toLowerCase(), required: required === undefined || required.includes(name.toLowerCase()) }));
+  const idKey = vendor.idAttribute.toLowerCase();
+  const uidKey = vendor.uidAttribute.toLowerCase();
+  /** Users' uid values (keyId, values, in the order users were taken in), when memberUid is read. */
+  const userUids: Array<[number, AttributeValue[]]> = [];
 
   const addUser = (entry: RawEntry, keyId: number, outsideBase: boolean): void => {
-    if ((kinds[keyId]! & (USER | SKIPPED)) !== 0) return;
+    if ((kinds[keyId]! & (USER | SKIPPED_USER)) !== 0) return;
     const id = decodeId(entry);
     if (id === undefined) return skip('user', entry, keyId, `no valid ${vendor.idAttribute}`);
     const attributes: Record<string, string> = {};
     const missing: string[] = [];
-    for (const { name, required } of wanted) {
-      const value = firstString(entry, name);
-      if (value !== undefined) attributes[name] = value;
+    for (const { name, key, required } of wanted) {
+      const value = entry.attributes.get(key)?.[0];
+      if (value !== undefined) attributes[name] = valueToString(value);
       else if (required) missing.push(name);
     }
     if (missing.length > 0) return skip('user', entry, keyId, `missing ${missing.join(', ')}`);
@@ -172,11 +182,25 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
     users.set(keyId, user);
     kinds[keyId]! |= USER;
     if (usesUids) {
-      for (const uid of stringValues(entry, vendor.uidAttribute)) {
+      const uids = entry.attributes.get(uidKey);
+      if (uids !== undefined) userUids.push([keyId, uids]);
+    }
+  };
+
+  /**
+   * Users by folded uid, for memberUid values: made once every user is in, in the order they were
+   * taken in (the first of two users with the same uid wins, with a warning), and only when some
+   * group lists memberUid values at all.
+   */
+  const indexUids = (): void => {
+    for (const [keyId, uids] of userUids) {
+      for (const raw of uids) {
+        const uid = valueToString(raw);
         const folded = foldUid(uid);
         const other = uidToUser.get(folded);
         if (other !== undefined && other !== keyId) {
-          warnings.push({ code: 'UID_AMBIGUOUS', message: `${vendor.uidAttribute} "${uid}" belongs to both ${table.key(other)} and ${entry.dn}; memberUid "${uid}" resolves to the first`, subject: entry.dn });
+          const dn = users.get(keyId)!.dn;
+          warnings.push({ code: 'UID_AMBIGUOUS', message: `${vendor.uidAttribute} "${uid}" belongs to both ${table.key(other)} and ${dn}; memberUid "${uid}" resolves to the first`, subject: dn });
         } else {
           uidToUser.set(folded, keyId);
         }
@@ -185,8 +209,9 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
   };
 
   const memberIds: number[] = []; // reused by every addGroup
+  const memberKeys = memberAttributes.map((attribute) => ({ ...attribute, key: attribute.name.toLowerCase() }));
   const addGroup = (entry: RawEntry, keyId: number, outsideBase: boolean): GroupDraft | undefined => {
-    if ((kinds[keyId]! & (GROUP | SKIPPED)) !== 0) return undefined;
+    if ((kinds[keyId]! & (GROUP | SKIPPED_GROUP)) !== 0) return undefined;
     const id = decodeId(entry);
     if (id === undefined) return void skip('group', entry, keyId, `no valid ${vendor.idAttribute}`);
     const name = firstString(entry, config.groups.nameAttribute);
@@ -194,8 +219,27 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
     const description = firstString(entry, config.groups.descriptionAttribute);
     memberIds.length = 0;
     const memberUids: string[] = [];
-    for (const attribute of memberAttributes) {
-      for (const raw of attributeValues(entry, attribute.name)) {
+    // Plain DN values the source interned already (the LDAP reader does; see wire.ts). The
+    // common case, every value of one attribute interned, is taken over as it is.
+    let only: number[] | undefined;
+    for (const attribute of memberKeys) {
+      const interned = entry.dnIds?.get(attribute.key);
+      if (interned === undefined) continue;
+      if (only === undefined && memberIds.length === 0) only = interned;
+      else {
+        if (only !== undefined) for (const id of only) memberIds.push(id);
+        only = undefined;
+        for (const id of interned) memberIds.push(id);
+      }
+    }
+    for (const attribute of memberKeys) {
+      const values = entry.attributes.get(attribute.key);
+      if (values === undefined) continue;
+      if (only !== undefined) {
+        for (const id of only) memberIds.push(id);
+        only = undefined;
+      }
+      for (const raw of values) {
         const value = valueToString(raw);
         if (attribute.values === 'uid') {
           memberUids.push(value);
@@ -219,7 +263,7 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
       ...(description !== undefined ? { description } : {}),
       ...(outsideBase ? { outsideBase: true } : {}),
     };
-    const draft = { group, memberIds: Int32Array.from(memberIds), memberUids };
+    const draft = { group, memberIds: Int32Array.from(only ?? memberIds), memberUids };
     groups.set(keyId, draft);
     kinds[keyId]! |= GROUP;
     return draft;
@@ -227,14 +271,33 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
 
   // 1. The group and user queries, every base.
   // Each entry is taken in as it arrives; a search that fails throws, and what was taken is dropped.
-  for (const base of config.groups.baseDns) {
-    checkAborted();
-    await source.searchSubtree(base, groupFilter, groupAttributes, ranged, (entry) => void addGroup(entry, idOf(entryKey(entry)), false));
-  }
-  for (const base of config.users.baseDns) {
-    checkAborted();
-    await source.searchSubtree(base, userFilter, userAttributes, [], (entry) => addUser(entry, idOf(entryKey(entry)), false));
-  }
+  // Ids the source made from member values (RawEntry.dnIds) get their place in kinds here.
+  const growKinds = (): void => {
+    while (kinds.length < table.size) kinds.push(0);
+  };
+  const onGroup = (entry: RawEntry): void => {
+    growKinds();
+    addGroup(entry, entry.keyId ?? idOf(entryKey(entry)), false);
+  };
+  const onUser = (entry: RawEntry): void => {
+    growKinds();
+    addUser(entry, entry.keyId ?? idOf(entryKey(entry)), false);
+  };
+  // The group bases one after another and the user bases one after another, the two at the same
+  // time: the server prepares users while the groups' members are taken in. What is taken in does
+  // not depend on how the two interleave (the role bits above; users keep their order, so the
+  // first of two users with the same uid is still the server's first).
+  const inTurn = async (bases: string[], search: (base: string) => Promise<void>): Promise<void> => {
+    for (const base of bases) {
+      checkAborted();
+      await search(base);
+    }
+  };
+  await Promise.all([
+    inTurn(config.groups.baseDns, (base) => source.searchSubtree(base, groupFilter, groupAttributes, ranged, onGroup, table)),
+    inTurn(config.users.baseDns, (base) => source.searchSubtree(base, userFilter, userAttributes, [], onUser, table)),
+  ]);
+  growKinds();
 
   // 2. Members that are neither a group nor a user read above.
   const known = (id: number): boolean => kinds[id] !== 0;
@@ -301,7 +364,8 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
   if (skipped.size > 0) {
     for (const draft of groups.values()) {
       for (const id of draft.memberIds) {
-        if ((kinds[id]! & SKIPPED) === 0) continue;
+        // Skipped in one role but a member in the other: a member, no warning.
+        if ((kinds[id]! & SKIPPED) === 0 || (kinds[id]! & (USER | GROUP)) !== 0) continue;
         const referrers = skippedMembers.get(id);
         if (referrers) referrers.push(draft.group.dn);
         else skippedMembers.set(id, [draft.group.dn]);
@@ -314,6 +378,7 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
   }
 
   // 3. memberUid values name users by uid. Members are sorted as ranks (numbers), then read back as keys.
+  if ([...groups.values()].some((draft) => draft.memberUids.length > 0)) indexUids();
   const { rank, sorted } = table.sortedOrder();
   const unknownUids = new Map<string, string[]>();
   const finalGroups = new Map<number, DirectoryGroup>();

@@ -11,12 +11,27 @@
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { Client, NoSuchObjectError, PagedResultsControl, ResultCodeError, type SearchOptions } from 'ldapts';
+import { Client, FilterParser, NoSuchObjectError, PagedResultsControl, ResultCodeError, SearchRequest as LdapSearchRequest, StatusCodeParser, type SearchOptions } from 'ldapts';
 import type { DirectoryConfig } from '../config/types.ts';
 import { ConfigError, DirectoryError, SyncError, describeError } from '../errors.ts';
 import { registerSecret, type Logger } from '../log.ts';
 import { fromLdapts, type RawEntry } from './entry.ts';
+import type { KeyTable } from './key-table.ts';
 import { ROOT_DSE_ATTRIBUTES } from './vendors.ts';
+import {
+  EXTENDED_RESPONSE,
+  EntryDecoder,
+  INTERMEDIATE_RESPONSE,
+  MessageFramer,
+  SEARCH_RESULT_DONE,
+  SEARCH_RESULT_ENTRY,
+  SEARCH_RESULT_REFERENCE,
+  decodeDone,
+  decodeReference,
+  readEnvelope,
+  type Envelope,
+  type SearchDone,
+} from './wire.ts';
 
 /** Reported after every page of a paged search (for progress logs and for tests that act mid-read). */
 export interface PageEvent {
@@ -48,7 +63,33 @@ export interface SearchRequest {
   binaryAttributes?: string[];
   /** RFC 2696 paging (subtree searches). */
   paged: boolean;
+  /**
+   * Paged searches only: DN-valued attributes (lower-case names) whose plain values become ids of
+   * `table` as they are decoded (RawEntry.dnIds).
+   */
+  interning?: { table: KeyTable; attributes: ReadonlySet<string> } | undefined;
 }
+
+/** One page request on the wire: what to do with each response message for its message id. */
+interface PageOnWire {
+  onEntry(envelope: Envelope): void;
+  onReference(uris: string[]): void;
+  resolve(done: SearchDone): void;
+  fail(error: unknown): void;
+}
+
+/** A complete page: its SearchResultDone and what came before it, not yet decoded. */
+interface PageAnswer {
+  done: SearchDone;
+  entries: Envelope[];
+  uris: string[];
+}
+
+/** Consecutive empty pages that still carry a cookie before the read gives up (a server looping). */
+const MAX_EMPTY_PAGES = 100;
+/** Message ids for the reader's own page requests: far from the ones ldapts counts up from 1. */
+const FIRST_PAGE_MESSAGE_ID = 0x4000_0000;
+const LAST_MESSAGE_ID = 0x7fff_ffff;
 
 export interface SearchOutcome {
   entries: RawEntry[];
@@ -113,6 +154,8 @@ export class LdapSession {
     const secure = parsed.protocol === 'ldaps:';
     const track = <S extends Socket | TLSSocket>(socket: S): S => {
       this.sockets.add(socket);
+      // The newest socket is the one ldapts speaks over (after StartTLS: the TLS socket on top).
+      this.socket = socket;
       socket.once('close', () => {
         this.sockets.delete(socket);
         // Before the session is established, failures surface through the operation in progress.
@@ -135,7 +178,6 @@ export class LdapSession {
       createConnection: ((...args: Parameters<typeof netConnect>) => track(netConnect(...args))) as typeof netConnect,
       createSecureConnection: ((...args: Parameters<typeof tlsConnect>) => track(tlsConnect(...args))) as typeof tlsConnect,
     });
-    this.watchPageCookies();
     const { promise, reject } = Promise.withResolvers<never>();
     promise.catch(() => undefined); // observed through race() only
     this.interrupted = promise;
@@ -146,26 +188,16 @@ export class LdapSession {
     };
   }
 
-  /**
-   * ldapts ends a paged search at the first page that comes back empty, even when the server's
-   * paging cookie says more pages follow (Active Directory can send empty pages): the rest of the
-   * entries would be silently missing. The session notes the cookie of every response it gets, so
-   * a search that stops while the server still had a cookie is refused as incomplete.
-   */
-  private watchPageCookies(): void {
-    const client = this.client as unknown as { _send?: (message: unknown) => Promise<unknown> };
-    const send = client._send?.bind(this.client);
-    if (!send) return;
-    client._send = async (message: unknown) => {
-      const response = (await send(message)) as { controls?: unknown[] } | undefined;
-      const paging = response?.controls?.find((c): c is PagedResultsControl => c instanceof PagedResultsControl);
-      this.lastCookieBytes = paging?.value?.cookie?.length ?? 0;
-      return response;
-    };
-  }
-
-  /** Bytes in the paging cookie of the last response (0: the server said it was the last page). */
-  private lastCookieBytes = 0;
+  /** The socket ldapts currently speaks over; paged searches read their responses from it directly. */
+  private socket: Socket | undefined;
+  private messageId = FIRST_PAGE_MESSAGE_ID;
+  /** Page requests on the wire, by message id. */
+  private readonly pages = new Map<number, PageOnWire>();
+  private readonly framer = new MessageFramer();
+  /** Puts ldapts' own data listeners back once no page request is on the wire. */
+  private restoreListeners: (() => void) | undefined;
+  /** Hands ldapts the messages that answer its own operations while the session reads the socket. */
+  private forward: ((message: Buffer) => void) | undefined;
 
   private tlsOptions(host: string): ConnectionOptions {
     const expected = this.config.serverName ?? host;
@@ -329,39 +361,10 @@ export class LdapSession {
       timeLimit: Math.max(1, Math.ceil(this.config.timeoutMs / 1000)),
     };
     const references: string[] = [];
-    let total = 0;
     let page = 0;
     try {
       if (request.paged) {
-        const pages = this.client.searchPaginated(request.base, { ...options, paged: { pageSize: this.config.pageSize } });
-        for (;;) {
-          const next = await this.race(pages.next());
-          if (next.done) {
-            if (this.lastCookieBytes > 0) {
-              throw new DirectoryError(
-                'DIRECTORY_INCOMPLETE',
-                `search of "${request.base}" on ${this.displayUrl}: page ${page} came back empty while the server said more pages follow; the read stops rather than miss entries (a larger directory.pageSize may avoid empty pages)`,
-                { details: { url: this.displayUrl, base: request.base, filter: request.filter, page } },
-              );
-            }
-            break;
-          }
-          const result = next.value;
-          page++;
-          for (const entry of result.searchEntries) onEntry(fromLdapts(entry));
-          total += result.searchEntries.length;
-          for (const reference of result.searchReferences) references.push(reference);
-          this.options.logger.trace({ url: this.displayUrl, base: request.base, page, entries: result.searchEntries.length }, 'directory page');
-          await this.options.onPage?.({
-            url: this.displayUrl,
-            base: request.base,
-            filter: request.filter,
-            page,
-            entries: result.searchEntries.length,
-            total,
-          });
-          this.ensureUsable(`page ${page + 1} of the search of "${request.base}"`);
-        }
+        await this.pagedSearch(request, options, onEntry, references, (done) => (page = done));
       } else {
         page = 1;
         const result = await this.race(this.client.search(request.base, options));
@@ -375,9 +378,187 @@ export class LdapSession {
     return references;
   }
 
+  /**
+   * A paged subtree search (RFC 2696) spoken on the session's socket directly: each page request
+   * is encoded by ldapts and its responses are decoded here (wire.ts). Pages are pipelined: as
+   * soon as a page is complete its successor is asked for, and the page's entries are decoded and
+   * handed on while the server prepares the next one (the server and the reader work at the same
+   * time instead of taking turns). The search goes on while the server returns a cookie, through
+   * empty pages too (Active Directory sends some), and is complete only at a page without one.
+   */
+  private async pagedSearch(
+    request: SearchRequest,
+    options: SearchOptions,
+    onEntry: (entry: RawEntry) => void,
+    references: string[],
+    pagesDone: (pages: number) => void,
+  ): Promise<void> {
+    const decoder = new EntryDecoder({ binary: new Set((request.binaryAttributes ?? []).map((a) => a.toLowerCase())), interning: request.interning });
+    const filter = FilterParser.parseString(request.filter);
+    const ask = (cookie: Buffer | undefined): Promise<PageAnswer> => {
+      const messageId = this.nextMessageId();
+      const bytes = new LdapSearchRequest({
+        messageId,
+        baseDN: request.base,
+        scope: 'sub',
+        filter,
+        attributes: options.attributes ?? [],
+        sizeLimit: 0,
+        timeLimit: options.timeLimit ?? 0,
+        controls: [new PagedResultsControl({ value: { size: this.config.pageSize, ...(cookie ? { cookie } : {}) } })],
+      }).write();
+      const entries: Envelope[] = [];
+      const uris: string[] = [];
+      const answer = this.sendPage(messageId, bytes, {
+        onEntry: (envelope) => void entries.push(envelope),
+        onReference: (found) => void uris.push(...found),
+      }).then((done) => ({ done, entries, uris }));
+      answer.catch(() => undefined); // awaited below, or abandoned when the search fails first
+      return answer;
+    };
+    let total = 0;
+    let emptyInARow = 0;
+    let next = ask(undefined);
+    for (let page = 1; ; page++) {
+      const { done, entries, uris } = await this.race(next);
+      if (done.resultCode !== 0) throw StatusCodeParser.parse({ status: done.resultCode, errorMessage: done.diagnosticMessage } as Parameters<typeof StatusCodeParser.parse>[0]);
+      this.ensureUsable(`page ${page} of the search of "${request.base}"`);
+      pagesDone(page);
+      const more = done.cookie !== undefined && done.cookie.length > 0;
+      emptyInARow = entries.length + uris.length === 0 ? emptyInARow + 1 : 0;
+      if (more && emptyInARow >= MAX_EMPTY_PAGES) {
+        throw new DirectoryError(
+          'DIRECTORY_INCOMPLETE',
+          `search of "${request.base}" on ${this.displayUrl}: ${emptyInARow} empty pages in a row after page ${page - emptyInARow}, each saying more pages follow; the read stops rather than loop`,
+          { details: { url: this.displayUrl, base: request.base, filter: request.filter, page } },
+        );
+      }
+      if (more) next = ask(done.cookie);
+      for (const envelope of entries) onEntry(decoder.decode(envelope.cursor, envelope.opEnd));
+      for (const uri of uris) references.push(uri);
+      total += entries.length;
+      this.options.logger.trace({ url: this.displayUrl, base: request.base, page, entries: entries.length }, 'directory page');
+      await this.options.onPage?.({ url: this.displayUrl, base: request.base, filter: request.filter, page, entries: entries.length, total });
+      if (!more) return;
+    }
+  }
+
+  private nextMessageId(): number {
+    const id = this.messageId;
+    this.messageId = id >= LAST_MESSAGE_ID ? FIRST_PAGE_MESSAGE_ID : id + 1;
+    return id;
+  }
+
+  /**
+   * Writes one page request and settles with its SearchResultDone. While any page request is on
+   * the wire the session reads the socket itself: ldapts' data listeners are set aside and put
+   * back after (no ldapts operation runs meanwhile). A page must be done within
+   * directory.timeoutMs; if not, the connection is dropped, as ldapts does on its own timeouts.
+   */
+  private sendPage(messageId: number, bytes: Buffer, handlers: Pick<PageOnWire, 'onEntry' | 'onReference'>): Promise<SearchDone> {
+    const socket = this.socket;
+    if (socket === undefined || socket.destroyed) {
+      return Promise.reject(new DirectoryError('DIRECTORY_CONNECT', `connection to ${this.displayUrl} is closed`));
+    }
+    const { promise, resolve, reject } = Promise.withResolvers<SearchDone>();
+    // After a failure the rest of the answer may still come: the session keeps reading (and
+    // dropping) it rather than hand ldapts a stream that starts mid-message.
+    const finish = (ok: boolean): void => {
+      clearTimeout(timer);
+      this.pages.delete(messageId);
+      if (ok && this.pages.size === 0) {
+        this.restoreListeners?.();
+        this.restoreListeners = undefined;
+      }
+    };
+    const timer = setTimeout(() => {
+      finish(false);
+      // Noted before the socket goes, so its closing is not reported as a loss.
+      this.lost ??= new DirectoryError('DIRECTORY_SEARCH', `a page of a search on ${this.displayUrl} timed out`);
+      reject(new Error(`page request timed out after ${this.config.timeoutMs} ms`));
+      for (const open of this.sockets) open.destroy();
+    }, this.config.timeoutMs);
+    this.pages.set(messageId, {
+      ...handlers,
+      resolve: (done) => {
+        finish(true);
+        resolve(done);
+      },
+      fail: (error) => {
+        finish(false);
+        reject(error);
+      },
+    });
+    if (this.restoreListeners === undefined) this.takeOverSocket(socket);
+    socket.write(bytes);
+    return promise;
+  }
+
+  private takeOverSocket(socket: Socket): void {
+    const previous = socket.listeners('data') as Array<(chunk: Buffer) => void>;
+    socket.removeAllListeners('data');
+    this.framer.reset();
+    this.forward = (message) => {
+      for (const listener of previous) listener(message);
+    };
+    const onData = (chunk: Buffer): void => {
+      try {
+        this.framer.push(chunk, this.onMessage);
+      } catch (error) {
+        this.failPages(error);
+      }
+    };
+    socket.on('data', onData);
+    this.restoreListeners = () => {
+      this.forward = undefined;
+      socket.off('data', onData);
+      for (const listener of previous) socket.on('data', listener);
+    };
+  }
+
+  private readonly onMessage = (buf: Buffer, start: number, end: number): void => {
+    const envelope = readEnvelope(buf, start, end);
+    const page = this.pages.get(envelope.messageId);
+    if (page === undefined) {
+      // Message id 0 is unsolicited: a notice of disconnection (RFC 4511 4.4.1) ends every search.
+      if (envelope.messageId === 0 && envelope.op === EXTENDED_RESPONSE) {
+        this.failPages(new DirectoryError('DIRECTORY_CONNECT', `${this.displayUrl} sent a notice of disconnection`));
+      } else if (envelope.messageId < FIRST_PAGE_MESSAGE_ID) {
+        // An answer to an operation of ldapts' own (a base read while a paged search runs): it
+        // gets the message whole, as if it had read the socket itself.
+        this.forward?.(buf.subarray(start, end));
+      }
+      return;
+    }
+    try {
+      switch (envelope.op) {
+        case SEARCH_RESULT_ENTRY:
+          page.onEntry(envelope);
+          break;
+        case SEARCH_RESULT_REFERENCE:
+          page.onReference(decodeReference(envelope.cursor, envelope.opEnd));
+          break;
+        case SEARCH_RESULT_DONE:
+          page.resolve(decodeDone(envelope));
+          break;
+        case INTERMEDIATE_RESPONSE:
+          break;
+        default:
+          throw new DirectoryError('DIRECTORY_SEARCH', `${this.displayUrl} answered a search with protocol operation 0x${envelope.op.toString(16)}`);
+      }
+    } catch (error) {
+      page.fail(error);
+    }
+  };
+
+  private failPages(error: unknown): void {
+    for (const page of [...this.pages.values()]) page.fail(error);
+  }
+
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.failPages(new DirectoryError('DIRECTORY_CONNECT', `connection to ${this.displayUrl} is closed`));
     this.options.signal?.removeEventListener('abort', this.onAbort);
     if (this.lost) {
       // Nobody to say goodbye to; after StartTLS ldapts would wait out its timeout for the unbind.

@@ -5,8 +5,9 @@
 import type { DirectoryConfig } from '../config/types.ts';
 import { DirectoryError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { LdapSession, displayUrl, type SessionOptions } from './connection.ts';
+import { LdapSession, displayUrl, type SearchRequest, type SessionOptions } from './connection.ts';
 import type { RawEntry } from './entry.ts';
+import type { KeyTable } from './key-table.ts';
 import { completeRanges, hasRanges, rangeRequest } from './range.ts';
 import type { EntrySource } from './source.ts';
 import type { Vendor } from './vendors.ts';
@@ -39,6 +40,9 @@ export class LdapSource implements EntrySource {
   private readonly config: DirectoryConfig;
   private readonly options: SessionOptions;
   private readonly referralSessions = new Map<string, LdapSession>();
+  /** Sessions opened for searches that run alongside one on `session`, and the ones in use. */
+  private readonly extraSessions: LdapSession[] = [];
+  private readonly busy = new Set<LdapSession>();
   private ignoredReferences = 0;
 
   constructor(session: LdapSession, vendor: Vendor, config: DirectoryConfig, options: SessionOptions) {
@@ -84,11 +88,44 @@ export class LdapSource implements EntrySource {
     return complete;
   }
 
-  async searchSubtree(base: string, filter: string, attributes: string[], ranged: string[], onEntry: (entry: RawEntry) => void): Promise<void> {
-    await this.searchOn(this.session, base, filter, attributes, ranged, onEntry, 0);
+  async searchSubtree(base: string, filter: string, attributes: string[], ranged: string[], onEntry: (entry: RawEntry) => void, table?: KeyTable): Promise<void> {
+    // Values come back under the plain name unless cut into ranges; only those are interned.
+    const interning = table === undefined ? undefined : { table, attributes: new Set(ranged.map((name) => name.toLowerCase())) };
+    const session = await this.claimSession();
+    try {
+      await this.searchOn(session, base, filter, attributes, ranged, onEntry, 0, interning);
+    } finally {
+      this.busy.delete(session);
+    }
   }
 
-  private async searchOn(session: LdapSession, base: string, filter: string, attributes: string[], ranged: string[], onEntry: (entry: RawEntry) => void, hops: number): Promise<void> {
+  /**
+   * A session with no paged search running: OpenLDAP keeps one paged search per connection (a
+   * second one makes the first one's cookie invalid), so searches at the same time each get a
+   * connection, to the same server, with the same TLS settings and credentials.
+   */
+  private async claimSession(): Promise<LdapSession> {
+    const idle = [this.session, ...this.extraSessions].find((session) => !this.busy.has(session));
+    if (idle) {
+      this.busy.add(idle);
+      return idle;
+    }
+    const session = await LdapSession.open(this.session.url, this.config, this.options);
+    this.extraSessions.push(session);
+    this.busy.add(session);
+    return session;
+  }
+
+  private async searchOn(
+    session: LdapSession,
+    base: string,
+    filter: string,
+    attributes: string[],
+    ranged: string[],
+    onEntry: (entry: RawEntry) => void,
+    hops: number,
+    interning: SearchRequest['interning'],
+  ): Promise<void> {
     // Entries pass on as their pages arrive. One whose ranged attributes came back cut needs more
     // requests, which wait until the paged search is over: from there on, entries are held and
     // passed on after it, in the order the server sent them.
@@ -101,6 +138,7 @@ export class LdapSource implements EntrySource {
         attributes: this.requestAttributes(attributes, ranged),
         binaryAttributes: this.vendor.binaryAttributes,
         paged: true,
+        interning,
       },
       (entry) => {
         if (held.length > 0 || hasRanges(entry, ranged)) held.push(entry);
@@ -126,7 +164,7 @@ export class LdapSource implements EntrySource {
       if (!target) throw new DirectoryError('DIRECTORY_SEARCH', `${where}: cannot follow referral ${reference}`, { details: { base, reference } });
       const referred = await this.referralSession(target.url);
       this.logger.debug({ reference: displayUrl(target.url), base: target.base ?? base }, 'following referral');
-      await this.searchOn(referred, target.base ?? base, filter, attributes, ranged, onEntry, hops + 1);
+      await this.searchOn(referred, target.base ?? base, filter, attributes, ranged, onEntry, hops + 1, interning);
     }
   }
 
@@ -159,7 +197,7 @@ export class LdapSource implements EntrySource {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.referralSessions.values()].map((session) => session.close()));
+    await Promise.all([...this.referralSessions.values(), ...this.extraSessions].map((session) => session.close()));
     await this.session.close();
   }
 }

@@ -2,6 +2,7 @@
 // complete subtree search and a read of one entry by DN. Both give entries whose ranged
 // attributes are already complete; both throw rather than return less.
 import type { RawEntry } from './entry.ts';
+import type { KeyTable } from './key-table.ts';
 import type { Vendor } from './vendors.ts';
 
 export interface EntrySource {
@@ -14,8 +15,10 @@ export interface EntrySource {
    * `ranged` lists the attributes that may come back in ranges (member); they are handed on
    * complete under their plain name. Resolves when the search is complete; rejects when it is not
    * (after `onEntry` may have seen some entries: the caller discards what it collected).
+   * With `table`, a source may hand the plain DN values of the `ranged` attributes on as ids of
+   * that table (RawEntry.dnIds) instead of as strings; the LDAP source does, the LDIF one does not.
    */
-  searchSubtree(base: string, filter: string, attributes: string[], ranged: string[], onEntry: (entry: RawEntry) => void): Promise<void>;
+  searchSubtree(base: string, filter: string, attributes: string[], ranged: string[], onEntry: (entry: RawEntry) => void, table?: KeyTable): Promise<void>;
   /** The entry named `dn` if it exists and matches `filter`; undefined otherwise. */
   readEntry(dn: string, filter: string, attributes: string[], ranged: string[]): Promise<RawEntry | undefined>;
 }

@@ -266,7 +266,9 @@ describe.skipIf(!available)('OpenLDAP (slapd)', () => {
         );
         expect(frozen).toBe(true);
         expect((error as DirectoryError).code).toBe('DIRECTORY_SEARCH');
-        expect(error.message).toMatch(/at page 2 timed out after 800 ms/);
+        // Pages are pipelined: page 2 was asked for before page 1's hook ran, and may have come
+        // in before the freeze; whichever page was on its way then is the one that times out.
+        expect(error.message).toMatch(/search of "ou=people,dc=example,dc=test" .* at page [23] timed out after 800 ms/);
       } finally {
         if (frozen) thawProcess(server.pid);
       }
@@ -315,7 +317,9 @@ describe.skipIf(!available)('OpenLDAP killed or restarted mid-read', () => {
         },
       }),
     );
-    expect(pages.filter((p) => p.base === PEOPLE)).toHaveLength(1);
+    // Pages are pipelined: the page already on its way when the server died may still be taken
+    // in; the read fails all the same.
+    expect(pages.filter((p) => p.base === PEOPLE).length).toBeLessThanOrEqual(2);
     expect(error).toBeInstanceOf(DirectoryError);
     expect((error as DirectoryError).code).toBe('DIRECTORY_CONNECT');
     expect(error.message).toContain(server.url);
