@@ -221,7 +221,7 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
     const memberUids: string[] = [];
     // Plain DN values the source interned already (the LDAP reader does; see wire.ts). The
     // common case, every value of one attribute interned, is taken over as it is.
-    let only: number[] | undefined;
+    let only: Int32Array | undefined;
     for (const attribute of memberKeys) {
       const interned = entry.dnIds?.get(attribute.key);
       if (interned === undefined) continue;
@@ -263,7 +263,7 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
       ...(description !== undefined ? { description } : {}),
       ...(outsideBase ? { outsideBase: true } : {}),
     };
-    const draft = { group, memberIds: Int32Array.from(only ?? memberIds), memberUids };
+    const draft = { group, memberIds: only ?? Int32Array.from(memberIds), memberUids };
     groups.set(keyId, draft);
     kinds[keyId]! |= GROUP;
     return draft;

@@ -16,7 +16,7 @@ export interface RawEntry {
    * `attributes`, which keeps the attribute's other values. Only the LDAP reader's subtree
    * searches fill it.
    */
-  dnIds?: Map<string, number[]>;
+  dnIds?: Map<string, Int32Array>;
   /** The id of the entry's own DN in that KeyTable, when the wire decoder made it (plain DNs). */
   keyId?: number;
 }

@@ -119,16 +119,13 @@ export class KeyTable {
    * Plain DNs are ASCII, so the bytes are the string.
    */
   idOfPlainBytes(buf: Buffer, start: number, end: number): number {
-    // One pass: the grammar, the first RDN's hash, and the parent compared with the last one.
-    let state = 0;
+    // Fast path: the first RDN folded and hashed, the parent compared with the last one, one
+    // slot read. A hit needs no grammar check: bytes that fold to a plain key are a plain DN.
     let upper = false;
     let hash = FNV_OFFSET;
     let i = start;
     for (; i < end; i++) {
       let code = buf[i]!;
-      if (code >= 128) return -1;
-      state = NEXT[state * 128 + code]!;
-      if (state < 0) return -1;
       if (code === COMMA) break;
       if (code >= 0x41 && code <= 0x5a) {
         code += 0x20;
@@ -137,42 +134,66 @@ export class KeyTable {
       hash = Math.imul(hash ^ code, FNV_PRIME);
     }
     const rdnEnd = i;
-    const last = this.lastParent;
     const parentStart = rdnEnd < end ? rdnEnd + 1 : end;
-    let same = end - parentStart === last.length;
-    for (i = parentStart; i < end; i++) {
-      let code = buf[i]!;
+    const last = this.lastParent;
+    if (end - parentStart === last.length) {
+      let j = 0;
+      for (; j < last.length; j++) {
+        let code = buf[parentStart + j]!;
+        if (code >= 0x41 && code <= 0x5a) {
+          code += 0x20;
+          upper = true;
+        }
+        if (code !== last[j]) break;
+      }
+      if (j === last.length) {
+        const found = this.probe(buf, start, rdnEnd, Math.imul(hash ^ this.lastParentNumber, FNV_PRIME) & 0x7fffffff, this.lastParentNumber);
+        if (found >= 0) {
+          this.folded = upper;
+          return found;
+        }
+      }
+    }
+
+    // Slow path (a new key, or another parent than the last): the grammar decides first.
+    let state = 0;
+    upper = false;
+    for (i = start; i < end; i++) {
+      const code = buf[i]!;
       if (code >= 128) return -1;
       state = NEXT[state * 128 + code]!;
       if (state < 0) return -1;
-      if (code >= 0x41 && code <= 0x5a) {
-        code += 0x20;
-        upper = true;
-      }
-      if (same && code !== last[i - parentStart]) same = false;
+      if (code >= 0x41 && code <= 0x5a) upper = true;
     }
     if (state !== FINAL) return -1;
     this.folded = upper;
-
-    let parent: number;
-    if (same) {
-      parent = this.lastParentNumber;
-    } else {
-      const text = buf.toString('latin1', parentStart, end).toLowerCase();
-      parent = this.parentNumber(text);
-      this.lastParent = Buffer.from(text, 'latin1');
-      this.lastParentNumber = parent;
-    }
+    const text = buf.toString('latin1', parentStart, end).toLowerCase();
+    const parent = this.parentNumber(text);
+    this.lastParent = Buffer.from(text, 'latin1');
+    this.lastParentNumber = parent;
     hash = Math.imul(hash ^ parent, FNV_PRIME) & 0x7fffffff;
-    const rdnLength = rdnEnd - start;
+    const found = this.probe(buf, start, rdnEnd, hash, parent);
+    if (found >= 0) return found;
 
+    const dn = buf.toString('latin1', start, end);
+    const key = upper ? dn.toLowerCase() : dn;
+    const id = this.keys.length;
+    this.keys.push(key);
+    if (upper) this.firstDns.set(id, dn);
+    this.index(id, hash, parent, key, rdnEnd - start);
+    return id;
+  }
+
+  /** The id whose first RDN is `buf[start, rdnEnd)` (case-folded) under parent number `parent`, or -1. */
+  private probe(buf: Buffer, start: number, rdnEnd: number, hash: number, parent: number): number {
     const slots = this.slots;
     const bytes = this.slotBytes;
     const mask = slots.length / SLOT - 1;
+    const rdnLength = rdnEnd - start;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const at = slot * SLOT;
       const entry = slots[at]!;
-      if (entry === 0) break;
+      if (entry === 0) return -1;
       if (slots[at + 1] !== hash || slots[at + 2] !== parent || slots[at + 3] !== rdnLength) continue;
       let i = 0;
       if (rdnLength <= INLINE_BYTES) {
@@ -192,14 +213,6 @@ export class KeyTable {
       }
       if (i === rdnLength) return entry - 1;
     }
-
-    const dn = buf.toString('latin1', start, end);
-    const key = upper ? dn.toLowerCase() : dn;
-    const id = this.keys.length;
-    this.keys.push(key);
-    if (upper) this.firstDns.set(id, dn);
-    this.index(id, hash, parent, key, rdnLength);
-    return id;
   }
 
   private index(id: number, hash: number, parent: number, key: string, rdnLength: number): void {

@@ -168,15 +168,16 @@ function messageLength(buf: Buffer, pos: number): number {
 
 /** One LDAPMessage's envelope: its id, its protocol operation and where the parts are. */
 export interface Envelope {
+  /** Where the message starts and ends in `cursor.buf`. */
+  start: number;
+  end: number;
   messageId: number;
   /** The protocolOp tag (SEARCH_RESULT_ENTRY, ...). */
   op: number;
   /** The cursor at the start of the protocolOp's contents. */
   cursor: Cursor;
-  /** End of the protocolOp's contents. */
+  /** End of the protocolOp's contents (controls lie between opEnd and end). */
   opEnd: number;
-  /** End of the message (controls lie between opEnd and here). */
-  end: number;
 }
 
 export function readEnvelope(buf: Buffer, start: number, end: number): Envelope {
@@ -186,7 +187,7 @@ export function readEnvelope(buf: Buffer, start: number, end: number): Envelope 
   if (cursor.pos >= messageEnd) throw new WireError(`message ${messageId}: protocolOp missing`);
   const op = buf[cursor.pos++]!;
   const opEnd = cursor.length(messageEnd, `message ${messageId} protocolOp`);
-  return { messageId, op, cursor, opEnd, end: messageEnd };
+  return { start, end: messageEnd, messageId, op, cursor, opEnd };
 }
 
 export interface EntryOptions {
@@ -209,6 +210,8 @@ export class EntryDecoder {
   private readonly options: EntryOptions;
   /** Attribute names seen so far, as bytes and as their lower-case key: a directory repeats a few. */
   private readonly names: Array<{ bytes: Buffer; key: string }> = [];
+  /** Scratch for one attribute's interned ids (grown as needed, reused). */
+  private ids = new Int32Array(1024);
 
   constructor(options: EntryOptions) {
     this.options = options;
@@ -245,7 +248,7 @@ export class EntryDecoder {
     }
     cursor.pos = dnEnd;
     const attributes = new Map<string, AttributeValue[]>();
-    let dnIds: Map<string, number[]> | undefined;
+    let dnIds: Map<string, Int32Array> | undefined;
     const listEnd = cursor.enter(SEQUENCE, opEnd, `attributes of ${dn}`);
     while (cursor.pos < listEnd) {
       const attributeEnd = cursor.enter(SEQUENCE, listEnd, `attribute of ${dn}`);
@@ -258,7 +261,7 @@ export class EntryDecoder {
       let values = attributes.get(key);
       const fresh = values === undefined;
       values ??= [];
-      let ids: number[] | undefined;
+      let idCount = 0;
       while (cursor.pos < valuesEnd) {
         // Inlined enter(OCTET_STRING): this loop runs once per member value.
         if (buf[cursor.pos] !== OCTET_STRING) throw new WireError(`value of ${key} of ${dn}: tag 0x${buf[cursor.pos]!.toString(16)}`);
@@ -269,18 +272,26 @@ export class EntryDecoder {
         if (table !== undefined) {
           const id = table.idOfPlainBytes(buf, start, valueEnd);
           if (id >= 0) {
-            if (ids === undefined) {
-              dnIds ??= new Map();
-              ids = dnIds.get(key);
-              if (ids === undefined) dnIds.set(key, (ids = []));
+            if (idCount === this.ids.length) {
+              const grown = new Int32Array(this.ids.length * 2);
+              grown.set(this.ids);
+              this.ids = grown;
             }
-            ids.push(id);
+            this.ids[idCount++] = id;
             continue;
           }
         }
         values.push(asBytes ? Buffer.from(buf.subarray(start, valueEnd)) : buf.toString('utf8', start, valueEnd));
       }
       if (fresh && values.length > 0) attributes.set(key, values);
+      if (idCount > 0) {
+        dnIds ??= new Map();
+        const earlier = dnIds.get(key);
+        const ids = new Int32Array((earlier?.length ?? 0) + idCount);
+        if (earlier) ids.set(earlier);
+        ids.set(this.ids.subarray(0, idCount), earlier?.length ?? 0);
+        dnIds.set(key, ids);
+      }
       cursor.pos = attributeEnd;
     }
     const entry: RawEntry = { dn, attributes };

@@ -74,7 +74,7 @@ describe('EntryDecoder', () => {
     const decoder = new EntryDecoder({ binary: new Set(), interning: { table, attributes: new Set(['member']) } });
     const entry = decode(entryMessage(3, 'cn=G,ou=groups,dc=t', [['member', ['UID=Known,OU=People,DC=t', 'cn=Smith\\, J,dc=t', 'uid=new,dc=t']], ['memberUid', ['uid=known']]]), decoder);
     const member = entry.dnIds?.get('member');
-    expect(member).toEqual([known, table.id('uid=new,dc=t')]);
+    expect(Array.from(member ?? [])).toEqual([known, table.id('uid=new,dc=t')]);
     expect(entry.attributes.get('member')).toEqual(['cn=Smith\\, J,dc=t']);
     expect(entry.attributes.get('memberuid')).toEqual(['uid=known']);
     expect(entry.keyId).toBe(table.id('cn=g,ou=groups,dc=t'));
