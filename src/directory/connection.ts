@@ -73,16 +73,15 @@ export interface SearchRequest {
 /** One page request on the wire: what to do with each response message for its message id. */
 interface PageOnWire {
   onEntry(envelope: Envelope): void;
-  onReference(uris: string[]): void;
+  onReference(envelope: Envelope): void;
   resolve(done: SearchDone): void;
   fail(error: unknown): void;
 }
 
-/** A complete page: its SearchResultDone and what came before it, not yet decoded. */
+/** A complete page: its SearchResultDone and the entries and references before it, not yet decoded. */
 interface PageAnswer {
   done: SearchDone;
-  entries: Envelope[];
-  uris: string[];
+  messages: Envelope[];
 }
 
 /** Consecutive empty pages that still carry a cookie before the read gives up (a server looping). */
@@ -352,14 +351,7 @@ export class LdapSession {
    */
   async searchEach(request: SearchRequest, onEntry: (entry: RawEntry) => void): Promise<string[]> {
     this.ensureUsable(`search of "${request.base}"`);
-    const options: SearchOptions = {
-      scope: request.scope,
-      filter: request.filter,
-      attributes: request.attributes,
-      explicitBufferAttributes: request.binaryAttributes ?? [],
-      sizeLimit: 0,
-      timeLimit: Math.max(1, Math.ceil(this.config.timeoutMs / 1000)),
-    };
+    const options = this.searchOptions(request);
     const references: string[] = [];
     let page = 0;
     try {
@@ -378,6 +370,31 @@ export class LdapSession {
     return references;
   }
 
+  private searchOptions(request: SearchRequest): SearchOptions {
+    return {
+      scope: request.scope,
+      filter: request.filter,
+      attributes: request.attributes,
+      explicitBufferAttributes: request.binaryAttributes ?? [],
+      sizeLimit: 0,
+      timeLimit: Math.max(1, Math.ceil(this.config.timeoutMs / 1000)),
+    };
+  }
+
+  /**
+   * A paged search whose pages are handed on undecoded (see pagedMessages), failing as searchEach
+   * does: for the worker that reads a search off the main thread.
+   */
+  async searchPages(request: SearchRequest, takePage: (messages: Envelope[], page: number) => Promise<void>): Promise<void> {
+    this.ensureUsable(`search of "${request.base}"`);
+    let page = 0;
+    try {
+      await this.pagedMessages(request, this.searchOptions(request), (done) => (page = done), takePage);
+    } catch (error) {
+      throw this.searchError(error, request, page + 1);
+    }
+  }
+
   /**
    * A paged subtree search (RFC 2696) spoken on the session's socket directly: each page request
    * is encoded by ldapts and its responses are decoded here (wire.ts). Pages are pipelined: as
@@ -394,6 +411,34 @@ export class LdapSession {
     pagesDone: (pages: number) => void,
   ): Promise<void> {
     const decoder = new EntryDecoder({ binary: new Set((request.binaryAttributes ?? []).map((a) => a.toLowerCase())), interning: request.interning });
+    let total = 0;
+    await this.pagedMessages(request, options, pagesDone, async (messages, page) => {
+      let entries = 0;
+      for (const message of messages) {
+        if (message.op === SEARCH_RESULT_ENTRY) {
+          onEntry(decoder.decode(message.cursor, message.opEnd));
+          entries++;
+        } else {
+          for (const uri of decodeReference(message.cursor, message.opEnd)) references.push(uri);
+        }
+      }
+      total += entries;
+      this.options.logger.trace({ url: this.displayUrl, base: request.base, page, entries }, 'directory page');
+      await this.options.onPage?.({ url: this.displayUrl, base: request.base, filter: request.filter, page, entries, total });
+    });
+  }
+
+  /**
+   * The paging itself: hands each complete page's entry and reference messages, undecoded and in
+   * the order they came, to `takePage`, after asking for the next page. The worker that reads a
+   * search off the main thread (page-worker.ts) passes them on as they are.
+   */
+  async pagedMessages(
+    request: SearchRequest,
+    options: SearchOptions,
+    pagesDone: (pages: number) => void,
+    takePage: (messages: Envelope[], page: number) => Promise<void>,
+  ): Promise<void> {
     const filter = FilterParser.parseString(request.filter);
     const ask = (cookie: Buffer | undefined): Promise<PageAnswer> => {
       const messageId = this.nextMessageId();
@@ -407,25 +452,23 @@ export class LdapSession {
         timeLimit: options.timeLimit ?? 0,
         controls: [new PagedResultsControl({ value: { size: this.config.pageSize, ...(cookie ? { cookie } : {}) } })],
       }).write();
-      const entries: Envelope[] = [];
-      const uris: string[] = [];
+      const messages: Envelope[] = [];
       const answer = this.sendPage(messageId, bytes, {
-        onEntry: (envelope) => void entries.push(envelope),
-        onReference: (found) => void uris.push(...found),
-      }).then((done) => ({ done, entries, uris }));
+        onEntry: (envelope) => void messages.push(envelope),
+        onReference: (envelope) => void messages.push(envelope),
+      }).then((done) => ({ done, messages }));
       answer.catch(() => undefined); // awaited below, or abandoned when the search fails first
       return answer;
     };
-    let total = 0;
     let emptyInARow = 0;
     let next = ask(undefined);
     for (let page = 1; ; page++) {
-      const { done, entries, uris } = await this.race(next);
+      const { done, messages } = await this.race(next);
       if (done.resultCode !== 0) throw StatusCodeParser.parse({ status: done.resultCode, errorMessage: done.diagnosticMessage } as Parameters<typeof StatusCodeParser.parse>[0]);
       this.ensureUsable(`page ${page} of the search of "${request.base}"`);
       pagesDone(page);
       const more = done.cookie !== undefined && done.cookie.length > 0;
-      emptyInARow = entries.length + uris.length === 0 ? emptyInARow + 1 : 0;
+      emptyInARow = messages.length === 0 ? emptyInARow + 1 : 0;
       if (more && emptyInARow >= MAX_EMPTY_PAGES) {
         throw new DirectoryError(
           'DIRECTORY_INCOMPLETE',
@@ -434,11 +477,7 @@ export class LdapSession {
         );
       }
       if (more) next = ask(done.cookie);
-      for (const envelope of entries) onEntry(decoder.decode(envelope.cursor, envelope.opEnd));
-      for (const uri of uris) references.push(uri);
-      total += entries.length;
-      this.options.logger.trace({ url: this.displayUrl, base: request.base, page, entries: entries.length }, 'directory page');
-      await this.options.onPage?.({ url: this.displayUrl, base: request.base, filter: request.filter, page, entries: entries.length, total });
+      await takePage(messages, page);
       if (!more) return;
     }
   }
@@ -536,7 +575,7 @@ export class LdapSession {
           page.onEntry(envelope);
           break;
         case SEARCH_RESULT_REFERENCE:
-          page.onReference(decodeReference(envelope.cursor, envelope.opEnd));
+          page.onReference(envelope);
           break;
         case SEARCH_RESULT_DONE:
           page.resolve(decodeDone(envelope));

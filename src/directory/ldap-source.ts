@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import { LdapSession, displayUrl, type SearchRequest, type SessionOptions } from './connection.ts';
 import type { RawEntry } from './entry.ts';
 import type { KeyTable } from './key-table.ts';
+import { OffThreadSearch } from './off-thread.ts';
 import { completeRanges, hasRanges, rangeRequest } from './range.ts';
 import type { EntrySource } from './source.ts';
 import type { Vendor } from './vendors.ts';
@@ -40,9 +41,8 @@ export class LdapSource implements EntrySource {
   private readonly config: DirectoryConfig;
   private readonly options: SessionOptions;
   private readonly referralSessions = new Map<string, LdapSession>();
-  /** Sessions opened for searches that run alongside one on `session`, and the ones in use. */
-  private readonly extraSessions: LdapSession[] = [];
-  private readonly busy = new Set<LdapSession>();
+  /** Whether a paged search is running on `session`. */
+  private mainBusy = false;
   private ignoredReferences = 0;
 
   constructor(session: LdapSession, vendor: Vendor, config: DirectoryConfig, options: SessionOptions) {
@@ -91,32 +91,25 @@ export class LdapSource implements EntrySource {
   async searchSubtree(base: string, filter: string, attributes: string[], ranged: string[], onEntry: (entry: RawEntry) => void, table?: KeyTable): Promise<void> {
     // Values come back under the plain name unless cut into ranges; only those are interned.
     const interning = table === undefined ? undefined : { table, attributes: new Set(ranged.map((name) => name.toLowerCase())) };
-    const session = await this.claimSession();
-    try {
-      await this.searchOn(session, base, filter, attributes, ranged, onEntry, 0, interning);
-    } finally {
-      this.busy.delete(session);
+    // The main session when it is free; a search that runs beside another one is read by a
+    // worker thread with its own connection (OpenLDAP keeps one paged search per connection, and
+    // receiving is most of a large search's cost).
+    if (!this.mainBusy) {
+      this.mainBusy = true;
+      try {
+        await this.searchOn(this.session, this.session, base, filter, attributes, ranged, onEntry, 0, interning);
+      } finally {
+        this.mainBusy = false;
+      }
+      return;
     }
+    const offThread = new OffThreadSearch(this.session.url, this.session.displayUrl, this.config, this.options);
+    await this.searchOn(offThread, this.session, base, filter, attributes, ranged, onEntry, 0, interning);
   }
 
-  /**
-   * A session with no paged search running: OpenLDAP keeps one paged search per connection (a
-   * second one makes the first one's cookie invalid), so searches at the same time each get a
-   * connection, to the same server, with the same TLS settings and credentials.
-   */
-  private async claimSession(): Promise<LdapSession> {
-    const idle = [this.session, ...this.extraSessions].find((session) => !this.busy.has(session));
-    if (idle) {
-      this.busy.add(idle);
-      return idle;
-    }
-    const session = await LdapSession.open(this.session.url, this.config, this.options);
-    this.extraSessions.push(session);
-    this.busy.add(session);
-    return session;
-  }
-
+  /** `searcher` runs the paged search; `session` (the same server) the base reads that complete ranges. */
   private async searchOn(
+    searcher: LdapSession | OffThreadSearch,
     session: LdapSession,
     base: string,
     filter: string,
@@ -130,7 +123,7 @@ export class LdapSource implements EntrySource {
     // requests, which wait until the paged search is over: from there on, entries are held and
     // passed on after it, in the order the server sent them.
     const held: RawEntry[] = [];
-    const references = await session.searchEach(
+    const references = await searcher.searchEach(
       {
         base,
         scope: 'sub',
@@ -164,7 +157,7 @@ export class LdapSource implements EntrySource {
       if (!target) throw new DirectoryError('DIRECTORY_SEARCH', `${where}: cannot follow referral ${reference}`, { details: { base, reference } });
       const referred = await this.referralSession(target.url);
       this.logger.debug({ reference: displayUrl(target.url), base: target.base ?? base }, 'following referral');
-      await this.searchOn(referred, target.base ?? base, filter, attributes, ranged, onEntry, hops + 1, interning);
+      await this.searchOn(referred, referred, target.base ?? base, filter, attributes, ranged, onEntry, hops + 1, interning);
     }
   }
 
@@ -197,7 +190,7 @@ export class LdapSource implements EntrySource {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.referralSessions.values(), ...this.extraSessions].map((session) => session.close()));
+    await Promise.all([...this.referralSessions.values()].map((session) => session.close()));
     await this.session.close();
   }
 }

@@ -1,0 +1,103 @@
+// Paged searches read by a worker thread (page-worker.ts) and decoded here, on the main thread, by
+// the same decoder the in-thread search uses, so entries and interned ids are the same. Used for
+// a search that runs while another one has the main session: the two then cost the main thread
+// only their decoding.
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { DirectoryConfig } from '../config/types.ts';
+import { ConfigError, DirectoryError, SyncError, type ErrorCode } from '../errors.ts';
+import type { SearchRequest, SessionOptions } from './connection.ts';
+import type { RawEntry } from './entry.ts';
+import type { PageWorkerData, PageWorkerMessage, SerializedError } from './page-worker.ts';
+import { EntryDecoder, SEARCH_RESULT_ENTRY, decodeReference, readEnvelope } from './wire.ts';
+
+/** Pages the worker may read ahead of the main thread (its page hooks). */
+export const OFF_THREAD_AHEAD = 4;
+/** The worker's module, next to this one (.ts when run from source, .js when built). */
+const WORKER_URL = new URL(`./page-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+
+function deserializeError(error: SerializedError): SyncError {
+  if (error.name === 'ConfigError' && error.problems) return new ConfigError(error.problems);
+  if (error.code !== undefined) {
+    const Kind = error.name === 'DirectoryError' ? DirectoryError : SyncError;
+    return new Kind(error.code as ErrorCode, error.message, { details: error.details });
+  }
+  return new DirectoryError('DIRECTORY_SEARCH', error.message);
+}
+
+export class OffThreadSearch {
+  readonly url: string;
+  readonly displayUrl: string;
+  private readonly config: DirectoryConfig;
+  private readonly options: SessionOptions;
+
+  constructor(url: string, displayUrl: string, config: DirectoryConfig, options: SessionOptions) {
+    this.url = url;
+    this.displayUrl = displayUrl;
+    this.config = config;
+    this.options = options;
+  }
+
+  /** As LdapSession.searchEach for a paged search: every entry to `onEntry`, the references returned. */
+  searchEach(request: SearchRequest, onEntry: (entry: RawEntry) => void): Promise<string[]> {
+    const { interning, ...plain } = request;
+    const decoder = new EntryDecoder({ binary: new Set((request.binaryAttributes ?? []).map((a) => a.toLowerCase())), interning });
+    const data: PageWorkerData = { url: this.url, config: this.config, request: plain, ahead: OFF_THREAD_AHEAD };
+    const signal = this.options.signal;
+    if (signal?.aborted) return Promise.reject(new SyncError('ABORTED', 'directory read aborted', { cause: signal.reason }));
+    const worker = new Worker(WORKER_URL, { workerData: data });
+    const references: string[] = [];
+    let total = 0;
+    let settled = false;
+    // Pages are taken in one at a time, in order, each after the one before (and its hook).
+    let chain = Promise.resolve();
+    const { promise, resolve, reject } = Promise.withResolvers<string[]>();
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      void worker.terminate();
+      reject(error);
+    };
+    const onAbort = (): void => fail(new SyncError('ABORTED', 'directory read aborted', { cause: signal?.reason }));
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    const takePage = async (page: number, bytes: Buffer): Promise<void> => {
+      let entries = 0;
+      for (let at = 0; at < bytes.length; ) {
+        const message = readEnvelope(bytes, at, bytes.length);
+        if (message.op === SEARCH_RESULT_ENTRY) {
+          onEntry(decoder.decode(message.cursor, message.opEnd));
+          entries++;
+        } else {
+          for (const uri of decodeReference(message.cursor, message.opEnd)) references.push(uri);
+        }
+        at = message.end;
+      }
+      total += entries;
+      this.options.logger.trace({ url: this.displayUrl, base: request.base, page, entries }, 'directory page');
+      await this.options.onPage?.({ url: this.displayUrl, base: request.base, filter: request.filter, page, entries, total });
+      if (!settled) worker.postMessage('ack');
+    };
+
+    worker.on('message', (message: PageWorkerMessage) => {
+      chain = chain.then(async () => {
+        if (settled) return;
+        if (message.type === 'page') await takePage(message.page, Buffer.from(message.bytes));
+        else if (message.type === 'error') fail(deserializeError(message.error));
+        else {
+          settled = true;
+          signal?.removeEventListener('abort', onAbort);
+          resolve(references);
+        }
+      }).catch(fail);
+    });
+    worker.on('error', (error) => fail(new DirectoryError('DIRECTORY_SEARCH', `the search of "${request.base}" on ${this.displayUrl} stopped: its reader thread failed: ${error.message}`, { cause: error })));
+    worker.on('exit', (code) => {
+      // After the last message the worker exits by itself; before it, its end is a failure.
+      void chain.then(() => fail(new DirectoryError('DIRECTORY_SEARCH', `the search of "${request.base}" on ${this.displayUrl} stopped: its reader thread exited (${code})`)));
+    });
+    return promise;
+  }
+}

@@ -1,0 +1,77 @@
+// A worker thread that reads one paged search off the main thread: it opens its own session to
+// the server the reader is using (same TLS settings and credentials), pages through the search
+// and posts each complete page, undecoded, as one transferred buffer of whole LDAP messages. The
+// main thread decodes them (off-thread.ts). Receiving a large directory is a hundred thousand
+// small messages, each its own network read and TLS record; here that cost runs beside the main
+// thread instead of inside it.
+//
+// Flow: at most `ahead` pages go unacknowledged; the main thread acknowledges a page once it has
+// taken it in (its page hook included), so a reader that stops listening stops the search soon.
+// The last message is `end` or `error`; the session is closed either way.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { DirectoryConfig } from '../config/types.ts';
+import { ConfigError, SyncError } from '../errors.ts';
+import { silentLogger } from '../log.ts';
+import { LdapSession, type SearchRequest } from './connection.ts';
+
+export interface PageWorkerData {
+  url: string;
+  config: DirectoryConfig;
+  request: Omit<SearchRequest, 'interning'>;
+  ahead: number;
+}
+
+export type PageWorkerMessage =
+  | { type: 'page'; page: number; bytes: ArrayBuffer }
+  | { type: 'end' }
+  | { type: 'error'; error: SerializedError };
+
+export interface SerializedError {
+  name: string;
+  code?: string | undefined;
+  message: string;
+  details?: Record<string, unknown> | undefined;
+  problems?: ConfigError['problems'] | undefined;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof SyncError) {
+    return { name: error.name, code: error.code, message: error.message, details: error.details, problems: error instanceof ConfigError ? error.problems : undefined };
+  }
+  return { name: 'Error', message: error instanceof Error ? error.message : String(error) };
+}
+
+async function main(port: NonNullable<typeof parentPort>, data: PageWorkerData): Promise<void> {
+  let credits = data.ahead;
+  let wake: (() => void) | undefined;
+  port.on('message', (message: unknown) => {
+    if (message !== 'ack') return;
+    credits++;
+    wake?.();
+  });
+  let session: LdapSession | undefined;
+  try {
+    session = await LdapSession.open(data.url, data.config, { logger: silentLogger() });
+    await session.searchPages(data.request, async (messages, page) => {
+      let size = 0;
+      for (const message of messages) size += message.end - message.start;
+      const bytes = new Uint8Array(new ArrayBuffer(size));
+      let at = 0;
+      for (const message of messages) {
+        bytes.set(message.cursor.buf.subarray(message.start, message.end), at);
+        at += message.end - message.start;
+      }
+      port.postMessage({ type: 'page', page, bytes: bytes.buffer } satisfies PageWorkerMessage, [bytes.buffer]);
+      credits--;
+      while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
+    });
+    port.postMessage({ type: 'end' } satisfies PageWorkerMessage);
+  } catch (error) {
+    port.postMessage({ type: 'error', error: serializeError(error) } satisfies PageWorkerMessage);
+  } finally {
+    await session?.close();
+    port.close();
+  }
+}
+
+if (parentPort) void main(parentPort, workerData as PageWorkerData);
