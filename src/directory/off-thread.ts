@@ -46,7 +46,10 @@ export class OffThreadSearch {
     const data: PageWorkerData = { url: this.url, config: this.config, request: plain, ahead: OFF_THREAD_AHEAD };
     const signal = this.options.signal;
     if (signal?.aborted) return Promise.reject(new SyncError('ABORTED', 'directory read aborted', { cause: signal.reason }));
-    const worker = new Worker(WORKER_URL, { workerData: data });
+    // The worker takes the process's Node options, less those that only make sense for an
+    // inline script (it is a module file).
+    const execArgv = process.execArgv.filter((option) => !option.startsWith('--input-type'));
+    const worker = new Worker(WORKER_URL, { workerData: data, execArgv });
     const references: string[] = [];
     let total = 0;
     let settled = false;
