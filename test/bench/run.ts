@@ -35,7 +35,7 @@ export interface SyncFigures {
 
 export interface RunFigures {
   reader: StepResult;
-  /** ldapts alone on the same searches: the floor the reader's client library sets. */
+  /** ldapts alone on the same searches, entries discarded: what a general-purpose Node client takes. */
   ldapts: StepResult;
   ldapsearch: ProcessMeasure;
   tenantRead: StepResult;

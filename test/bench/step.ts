@@ -1,7 +1,7 @@
 // One measured benchmark step, run in a child process of its own so its peak memory (max RSS) is
 // its own: `node test/bench/step.ts '<json StepRequest>'`. Prints one JSON line (StepResult).
 // Steps: read the directory (readDirectory), the same searches with ldapts alone and nothing done
-// with the entries (the floor the reader's LDAP client sets), read the tenant
+// with the entries (what a general-purpose Node LDAP client takes just to receive them), read the tenant
 // (createTenantClient().readTenant()), compute a plan from saved snapshots (buildPlan), or run the
 // bridge once (runOnce, apply) with the client's pacing scaled by `timeScale`.
 // Snapshots pass between steps as v8-serialised files, so the plan step loads exactly what the
