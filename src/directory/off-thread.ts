@@ -46,10 +46,9 @@ export class OffThreadSearch {
     const data: PageWorkerData = { url: this.url, config: this.config, request: plain, ahead: OFF_THREAD_AHEAD };
     const signal = this.options.signal;
     if (signal?.aborted) return Promise.reject(new SyncError('ABORTED', 'directory read aborted', { cause: signal.reason }));
-    // The worker takes the process's Node options, less those that only make sense for an
-    // inline script (it is a module file).
-    const execArgv = process.execArgv.filter((option) => !option.startsWith('--input-type'));
-    const worker = new Worker(WORKER_URL, { workerData: data, execArgv });
+    // None of the process's Node options: some are refused in a worker (--expose-gc), some only
+    // make sense for the main script (--input-type), and the worker needs none.
+    const worker = new Worker(WORKER_URL, { workerData: data, execArgv: [] });
     const references: string[] = [];
     let total = 0;
     let settled = false;
