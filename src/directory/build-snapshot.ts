@@ -64,7 +64,8 @@ function foldUid(uid: string): string {
 function uniqueKeys(sortedRanks: Int32Array, sorted: string[]): string[] {
   const keys: string[] = [];
   let previous = -1;
-  for (const rank of sortedRanks) {
+  for (let i = 0; i < sortedRanks.length; i++) {
+    const rank = sortedRanks[i]!;
     if (rank !== previous) keys.push(sorted[rank]!);
     previous = rank;
   }
@@ -113,6 +114,8 @@ export function planQueries(config: DirectoryConfig, vendor: Vendor) {
 }
 
 export async function buildSnapshot(source: EntrySource, config: DirectoryConfig, options: BuildOptions): Promise<DirectorySnapshot> {
+  // The group and the user searches run at the same time (step 1).
+  source.prepare?.(2);
   const vendor = source.vendor;
   const warnings: Warning[] = [...(options.warnings ?? [])];
   const checkAborted = (): void => {
@@ -303,7 +306,9 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
   const known = (id: number): boolean => kinds[id] !== 0;
   const referencedBy = new Map<number, { dn: string; groups: string[] }>();
   const noteUnknown = (draft: GroupDraft, enqueue: (id: number) => void): void => {
-    for (const id of draft.memberIds) {
+    const ids = draft.memberIds;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
       if (known(id)) continue;
       const seen = referencedBy.get(id);
       if (seen) {
@@ -385,7 +390,10 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
   for (const [groupId, { group, memberIds: ids, memberUids }] of groups) {
     const ranks = new Int32Array(ids.length + memberUids.length);
     let count = 0;
-    for (const id of ids) if ((kinds[id]! & (USER | GROUP)) !== 0) ranks[count++] = rank[id]!;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if ((kinds[id]! & (USER | GROUP)) !== 0) ranks[count++] = rank[id]!;
+    }
     for (const uid of memberUids) {
       const userId = uidToUser.get(foldUid(uid));
       if (userId !== undefined) ranks[count++] = rank[userId]!;

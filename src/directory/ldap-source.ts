@@ -43,6 +43,8 @@ export class LdapSource implements EntrySource {
   private readonly referralSessions = new Map<string, LdapSession>();
   /** Whether a paged search is running on `session`. */
   private mainBusy = false;
+  /** A worker started by prepare() and not used yet. */
+  private spare: OffThreadSearch | undefined;
   private ignoredReferences = 0;
 
   constructor(session: LdapSession, vendor: Vendor, config: DirectoryConfig, options: SessionOptions) {
@@ -103,8 +105,18 @@ export class LdapSource implements EntrySource {
       }
       return;
     }
-    const offThread = new OffThreadSearch(this.session.url, this.session.displayUrl, this.config, this.options);
+    const offThread = this.spare ?? this.offThread();
+    this.spare = undefined;
     await this.searchOn(offThread, this.session, base, filter, attributes, ranged, onEntry, 0, interning);
+  }
+
+  private offThread(): OffThreadSearch {
+    return new OffThreadSearch(this.session.url, this.session.displayUrl, this.config, this.options);
+  }
+
+  /** Starts the worker for a second search now, so that it is up when the search comes. */
+  prepare(concurrentSearches: number): void {
+    if (concurrentSearches > 1 && this.spare === undefined) this.spare = this.offThread();
   }
 
   /** `searcher` runs the paged search; `session` (the same server) the base reads that complete ranges. */
@@ -190,6 +202,8 @@ export class LdapSource implements EntrySource {
   }
 
   async close(): Promise<void> {
+    await this.spare?.close();
+    this.spare = undefined;
     await Promise.all([...this.referralSessions.values()].map((session) => session.close()));
     await this.session.close();
   }

@@ -9,7 +9,7 @@ import type { DirectoryConfig } from '../config/types.ts';
 import { ConfigError, DirectoryError, SyncError, type ErrorCode } from '../errors.ts';
 import type { SearchRequest, SessionOptions } from './connection.ts';
 import type { RawEntry } from './entry.ts';
-import type { PageWorkerData, PageWorkerMessage, SerializedError } from './page-worker.ts';
+import type { PageWorkerMessage, PageWorkerSearch, SerializedError } from './page-worker.ts';
 import { EntryDecoder, SEARCH_RESULT_ENTRY, decodeReference, readEnvelope } from './wire.ts';
 
 /** Pages the worker may read ahead of the main thread (its page hooks). */
@@ -26,29 +26,49 @@ function deserializeError(error: SerializedError): SyncError {
   return new DirectoryError('DIRECTORY_SEARCH', error.message);
 }
 
+/**
+ * One search read by one worker thread. The worker starts when this is made, so that it is up by
+ * the time the search is asked for (starting a thread and loading its modules takes a few hundred
+ * milliseconds); `close` ends a worker that was never used.
+ */
 export class OffThreadSearch {
   readonly url: string;
   readonly displayUrl: string;
   private readonly config: DirectoryConfig;
   private readonly options: SessionOptions;
+  private readonly worker: Worker;
+  private used = false;
 
   constructor(url: string, displayUrl: string, config: DirectoryConfig, options: SessionOptions) {
     this.url = url;
     this.displayUrl = displayUrl;
     this.config = config;
     this.options = options;
+    // None of the process's Node options: some are refused in a worker (--expose-gc), some only
+    // make sense for the main script (--input-type), and the worker needs none.
+    this.worker = new Worker(WORKER_URL, { execArgv: [] });
+    // Until a search listens, a worker that fails to start has nobody to tell.
+    this.worker.on('error', () => undefined);
+  }
+
+  /** Ends the worker if no search was made with it (a search ends its own). */
+  async close(): Promise<void> {
+    if (!this.used) await this.worker.terminate();
   }
 
   /** As LdapSession.searchEach for a paged search: every entry to `onEntry`, the references returned. */
   searchEach(request: SearchRequest, onEntry: (entry: RawEntry) => void): Promise<string[]> {
     const { interning, ...plain } = request;
     const decoder = new EntryDecoder({ binary: new Set((request.binaryAttributes ?? []).map((a) => a.toLowerCase())), interning });
-    const data: PageWorkerData = { url: this.url, config: this.config, request: plain, ahead: OFF_THREAD_AHEAD };
+    if (this.used) return Promise.reject(new Error('an OffThreadSearch makes one search'));
+    this.used = true;
+    const worker = this.worker;
     const signal = this.options.signal;
-    if (signal?.aborted) return Promise.reject(new SyncError('ABORTED', 'directory read aborted', { cause: signal.reason }));
-    // None of the process's Node options: some are refused in a worker (--expose-gc), some only
-    // make sense for the main script (--input-type), and the worker needs none.
-    const worker = new Worker(WORKER_URL, { workerData: data, execArgv: [] });
+    if (signal?.aborted) {
+      void worker.terminate();
+      return Promise.reject(new SyncError('ABORTED', 'directory read aborted', { cause: signal.reason }));
+    }
+    worker.postMessage({ type: 'search', url: this.url, config: this.config, request: plain, ahead: OFF_THREAD_AHEAD } satisfies PageWorkerSearch);
     const references: string[] = [];
     let total = 0;
     let settled = false;

@@ -5,16 +5,19 @@
 // small messages, each its own network read and TLS record; here that cost runs beside the main
 // thread instead of inside it.
 //
-// Flow: at most `ahead` pages go unacknowledged; the main thread acknowledges a page once it has
+// Flow: the worker can be started before its search is known (it takes a while to start); the
+// search comes as one message. At most `ahead` pages go unacknowledged; the main thread acknowledges a page once it has
 // taken it in (its page hook included), so a reader that stops listening stops the search soon.
 // The last message is `end` or `error`; the session is closed either way.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { DirectoryConfig } from '../config/types.ts';
 import { ConfigError, SyncError } from '../errors.ts';
 import { silentLogger } from '../log.ts';
 import { LdapSession, type SearchRequest } from './connection.ts';
 
-export interface PageWorkerData {
+/** The one search a worker makes, sent to it once it is started (it may start before it is known). */
+export interface PageWorkerSearch {
+  type: 'search';
   url: string;
   config: DirectoryConfig;
   request: Omit<SearchRequest, 'interning'>;
@@ -41,14 +44,20 @@ export function serializeError(error: unknown): SerializedError {
   return { name: 'Error', message: error instanceof Error ? error.message : String(error) };
 }
 
-async function main(port: NonNullable<typeof parentPort>, data: PageWorkerData): Promise<void> {
-  let credits = data.ahead;
+async function main(port: NonNullable<typeof parentPort>): Promise<void> {
+  const { promise: searched, resolve: search } = Promise.withResolvers<PageWorkerSearch>();
+  let credits = 0;
   let wake: (() => void) | undefined;
-  port.on('message', (message: unknown) => {
-    if (message !== 'ack') return;
-    credits++;
-    wake?.();
+  port.on('message', (message: PageWorkerSearch | 'ack') => {
+    if (message === 'ack') {
+      credits++;
+      wake?.();
+    } else if (message.type === 'search') {
+      credits = message.ahead;
+      search(message);
+    }
   });
+  const data = await searched;
   let session: LdapSession | undefined;
   try {
     session = await LdapSession.open(data.url, data.config, { logger: silentLogger() });
@@ -74,4 +83,4 @@ async function main(port: NonNullable<typeof parentPort>, data: PageWorkerData):
   }
 }
 
-if (parentPort) void main(parentPort, workerData as PageWorkerData);
+if (parentPort) void main(parentPort);

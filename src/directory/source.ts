@@ -19,6 +19,8 @@ export interface EntrySource {
    * that table (RawEntry.dnIds) instead of as strings; the LDAP source does, the LDIF one does not.
    */
   searchSubtree(base: string, filter: string, attributes: string[], ranged: string[], onEntry: (entry: RawEntry) => void, table?: KeyTable): Promise<void>;
+  /** Told up front how many subtree searches will run at the same time (a source may get ready for them). */
+  prepare?(concurrentSearches: number): void;
   /** The entry named `dn` if it exists and matches `filter`; undefined otherwise. */
   readEntry(dn: string, filter: string, attributes: string[], ranged: string[]): Promise<RawEntry | undefined>;
 }
