@@ -31,9 +31,12 @@ export const INTERMEDIATE_RESPONSE = 0x79;
 const MAX_MESSAGE_BYTES = 1 << 30;
 
 export class WireError extends Error {
-  constructor(message: string) {
-    super(`malformed LDAP message: ${message}`);
+  /** What is wrong, without the prefix (for adding where it was found). */
+  readonly reason: string;
+  constructor(reason: string) {
+    super(`malformed LDAP message: ${reason}`);
     this.name = 'WireError';
+    this.reason = reason;
   }
 }
 
@@ -190,6 +193,15 @@ export function readEnvelope(buf: Buffer, start: number, end: number): Envelope 
   return { start, end: messageEnd, messageId, op, cursor, opEnd };
 }
 
+/** The messages of a buffer that holds whole LDAPMessages back to back (a page from the worker). */
+export function* readMessages(buf: Buffer): Generator<Envelope> {
+  for (let at = 0; at < buf.length; ) {
+    const envelope = readEnvelope(buf, at, buf.length);
+    yield envelope;
+    at = envelope.end;
+  }
+}
+
 export interface EntryOptions {
   /** Lower-case names of attributes whose values are kept as bytes. */
   binary: ReadonlySet<string>;
@@ -249,50 +261,58 @@ export class EntryDecoder {
     cursor.pos = dnEnd;
     const attributes = new Map<string, AttributeValue[]>();
     let dnIds: Map<string, Int32Array> | undefined;
-    const listEnd = cursor.enter(SEQUENCE, opEnd, `attributes of ${dn}`);
-    while (cursor.pos < listEnd) {
-      const attributeEnd = cursor.enter(SEQUENCE, listEnd, `attribute of ${dn}`);
-      const typeEnd = cursor.enter(OCTET_STRING, attributeEnd, `attribute type of ${dn}`);
-      const key = this.name(buf, cursor.pos, typeEnd);
-      cursor.pos = typeEnd;
-      const valuesEnd = cursor.enter(SET, attributeEnd, `values of ${key} of ${dn}`);
-      const asBytes = binary.has(key);
-      const table = interning !== undefined && interning.attributes.has(key) ? interning.table : undefined;
-      let values = attributes.get(key);
-      const fresh = values === undefined;
-      values ??= [];
-      let idCount = 0;
-      while (cursor.pos < valuesEnd) {
-        // Inlined enter(OCTET_STRING): this loop runs once per member value.
-        if (buf[cursor.pos] !== OCTET_STRING) throw new WireError(`value of ${key} of ${dn}: tag 0x${buf[cursor.pos]!.toString(16)}`);
-        cursor.pos++;
-        const valueEnd = cursor.length(valuesEnd, `value of ${key} of ${dn}`);
-        const start = cursor.pos;
-        cursor.pos = valueEnd;
-        if (table !== undefined) {
-          const id = table.idOfPlainBytes(buf, start, valueEnd);
-          if (id >= 0) {
-            if (idCount === this.ids.length) {
-              const grown = new Int32Array(this.ids.length * 2);
-              grown.set(this.ids);
-              this.ids = grown;
+    // Where a problem is, said only when there is one (the value loop runs once per member value).
+    let key: string | undefined;
+    try {
+      const listEnd = cursor.enter(SEQUENCE, opEnd, 'attribute list');
+      while (cursor.pos < listEnd) {
+        key = undefined;
+        const attributeEnd = cursor.enter(SEQUENCE, listEnd, 'attribute');
+        const typeEnd = cursor.enter(OCTET_STRING, attributeEnd, 'attribute type');
+        key = this.name(buf, cursor.pos, typeEnd);
+        cursor.pos = typeEnd;
+        const valuesEnd = cursor.enter(SET, attributeEnd, 'values');
+        const asBytes = binary.has(key);
+        const table = interning !== undefined && interning.attributes.has(key) ? interning.table : undefined;
+        let values = attributes.get(key);
+        const fresh = values === undefined;
+        values ??= [];
+        let idCount = 0;
+        while (cursor.pos < valuesEnd) {
+          // Inlined enter(OCTET_STRING): this loop runs once per member value.
+          if (buf[cursor.pos] !== OCTET_STRING) throw new WireError(`value: tag 0x${buf[cursor.pos]!.toString(16)}`);
+          cursor.pos++;
+          const valueEnd = cursor.length(valuesEnd, 'value');
+          const start = cursor.pos;
+          cursor.pos = valueEnd;
+          if (table !== undefined) {
+            const id = table.idOfPlainBytes(buf, start, valueEnd);
+            if (id >= 0) {
+              if (idCount === this.ids.length) {
+                const grown = new Int32Array(this.ids.length * 2);
+                grown.set(this.ids);
+                this.ids = grown;
+              }
+              this.ids[idCount++] = id;
+              continue;
             }
-            this.ids[idCount++] = id;
-            continue;
           }
+          values.push(asBytes ? Buffer.from(buf.subarray(start, valueEnd)) : buf.toString('utf8', start, valueEnd));
         }
-        values.push(asBytes ? Buffer.from(buf.subarray(start, valueEnd)) : buf.toString('utf8', start, valueEnd));
+        if (fresh && values.length > 0) attributes.set(key, values);
+        if (idCount > 0) {
+          dnIds ??= new Map();
+          const earlier = dnIds.get(key);
+          const ids = new Int32Array((earlier?.length ?? 0) + idCount);
+          if (earlier) ids.set(earlier);
+          ids.set(this.ids.subarray(0, idCount), earlier?.length ?? 0);
+          dnIds.set(key, ids);
+        }
+        cursor.pos = attributeEnd;
       }
-      if (fresh && values.length > 0) attributes.set(key, values);
-      if (idCount > 0) {
-        dnIds ??= new Map();
-        const earlier = dnIds.get(key);
-        const ids = new Int32Array((earlier?.length ?? 0) + idCount);
-        if (earlier) ids.set(earlier);
-        ids.set(this.ids.subarray(0, idCount), earlier?.length ?? 0);
-        dnIds.set(key, ids);
-      }
-      cursor.pos = attributeEnd;
+    } catch (error) {
+      if (!(error instanceof WireError)) throw error;
+      throw new WireError(`${error.reason} (entry ${dn}${key === undefined ? '' : `, attribute ${key}`})`);
     }
     const entry: RawEntry = { dn, attributes };
     if (keyId >= 0) entry.keyId = keyId;

@@ -99,6 +99,7 @@ describe('EntryDecoder', () => {
       Buffer.from([0x30, 0x08, 0x02, 0x01, 0x03, 0x64, 0x03, 0x04, 0x05, 0x41]), // a length past the end
     ];
     for (const message of bad) expect(() => decode(message)).toThrow(WireError);
+    expect(() => decode(bad[2]!)).toThrow('malformed LDAP message: value: tag 0x2 (entry cn=a, attribute cn)');
   });
 });
 
