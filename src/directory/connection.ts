@@ -72,10 +72,49 @@ export interface SearchRequest {
 
 /** One page request on the wire: what to do with each response message for its message id. */
 interface PageOnWire {
-  onEntry(envelope: Envelope): void;
-  onReference(envelope: Envelope): void;
+  /** An entry or a reference, kept for when the page is complete. */
+  keep(envelope: Envelope): void;
   resolve(done: SearchDone): void;
   fail(error: unknown): void;
+}
+
+/**
+ * Takes a paged search's pages in, whichever thread received them: decodes each entry (one
+ * decoder for the whole search) and hands it on, collects the references, logs each page and
+ * reports it to the page hook.
+ */
+export class PageIntake {
+  readonly references: string[] = [];
+  private readonly decoder: EntryDecoder;
+  private readonly request: SearchRequest;
+  private readonly onEntry: (entry: RawEntry) => void;
+  private readonly options: SessionOptions;
+  private readonly displayUrl: string;
+  private total = 0;
+
+  constructor(request: SearchRequest, onEntry: (entry: RawEntry) => void, options: SessionOptions, displayUrl: string) {
+    this.request = request;
+    this.onEntry = onEntry;
+    this.options = options;
+    this.displayUrl = displayUrl;
+    this.decoder = new EntryDecoder({ binary: new Set((request.binaryAttributes ?? []).map((a) => a.toLowerCase())), interning: request.interning });
+  }
+
+  async take(messages: Iterable<Envelope>, page: number): Promise<void> {
+    let entries = 0;
+    for (const message of messages) {
+      if (message.op === SEARCH_RESULT_ENTRY) {
+        this.onEntry(this.decoder.decode(message.cursor, message.opEnd));
+        entries++;
+      } else {
+        for (const uri of decodeReference(message.cursor, message.opEnd)) this.references.push(uri);
+      }
+    }
+    this.total += entries;
+    const { base, filter } = this.request;
+    this.options.logger.trace({ url: this.displayUrl, base, page, entries }, 'directory page');
+    await this.options.onPage?.({ url: this.displayUrl, base, filter, page, entries, total: this.total });
+  }
 }
 
 /** A complete page: its SearchResultDone and the entries and references before it, not yet decoded. */
@@ -352,22 +391,21 @@ export class LdapSession {
   async searchEach(request: SearchRequest, onEntry: (entry: RawEntry) => void): Promise<string[]> {
     this.ensureUsable(`search of "${request.base}"`);
     const options = this.searchOptions(request);
-    const references: string[] = [];
     let page = 0;
     try {
       if (request.paged) {
-        await this.pagedSearch(request, options, onEntry, references, (done) => (page = done));
-      } else {
-        page = 1;
-        const result = await this.race(this.client.search(request.base, options));
-        for (const entry of result.searchEntries) onEntry(fromLdapts(entry));
-        for (const reference of result.searchReferences) references.push(reference);
+        const intake = new PageIntake(request, onEntry, this.options, this.displayUrl);
+        await this.pagedMessages(request, options, (done) => (page = done), (messages, number) => intake.take(messages, number));
+        return intake.references;
       }
+      page = 1;
+      const result = await this.race(this.client.search(request.base, options));
+      for (const entry of result.searchEntries) onEntry(fromLdapts(entry));
+      return result.searchReferences;
     } catch (error) {
       if (request.scope === 'base' && error instanceof NoSuchObjectError) return [];
       throw this.searchError(error, request, page + 1);
     }
-    return references;
   }
 
   private searchOptions(request: SearchRequest): SearchOptions {
@@ -397,41 +435,12 @@ export class LdapSession {
 
   /**
    * A paged subtree search (RFC 2696) spoken on the session's socket directly: each page request
-   * is encoded by ldapts and its responses are decoded here (wire.ts). Pages are pipelined: as
-   * soon as a page is complete its successor is asked for, and the page's entries are decoded and
-   * handed on while the server prepares the next one (the server and the reader work at the same
-   * time instead of taking turns). The search goes on while the server returns a cookie, through
-   * empty pages too (Active Directory sends some), and is complete only at a page without one.
-   */
-  private async pagedSearch(
-    request: SearchRequest,
-    options: SearchOptions,
-    onEntry: (entry: RawEntry) => void,
-    references: string[],
-    pagesDone: (pages: number) => void,
-  ): Promise<void> {
-    const decoder = new EntryDecoder({ binary: new Set((request.binaryAttributes ?? []).map((a) => a.toLowerCase())), interning: request.interning });
-    let total = 0;
-    await this.pagedMessages(request, options, pagesDone, async (messages, page) => {
-      let entries = 0;
-      for (const message of messages) {
-        if (message.op === SEARCH_RESULT_ENTRY) {
-          onEntry(decoder.decode(message.cursor, message.opEnd));
-          entries++;
-        } else {
-          for (const uri of decodeReference(message.cursor, message.opEnd)) references.push(uri);
-        }
-      }
-      total += entries;
-      this.options.logger.trace({ url: this.displayUrl, base: request.base, page, entries }, 'directory page');
-      await this.options.onPage?.({ url: this.displayUrl, base: request.base, filter: request.filter, page, entries, total });
-    });
-  }
-
-  /**
-   * The paging itself: hands each complete page's entry and reference messages, undecoded and in
-   * the order they came, to `takePage`, after asking for the next page. The worker that reads a
-   * search off the main thread (page-worker.ts) passes them on as they are.
+   * is encoded by ldapts and its responses are framed here (wire.ts). Pages are pipelined: as soon
+   * as a page is complete its successor is asked for, and the page's entry and reference messages
+   * go to `takePage` (undecoded, in the order they came) while the server prepares the next one.
+   * The search goes on while the server returns a cookie, through empty pages too (Active
+   * Directory sends some), and is complete only at a page without one. The worker that reads a
+   * search off the main thread (page-worker.ts) passes the messages on as they are.
    */
   async pagedMessages(
     request: SearchRequest,
@@ -453,10 +462,7 @@ export class LdapSession {
         controls: [new PagedResultsControl({ value: { size: this.config.pageSize, ...(cookie ? { cookie } : {}) } })],
       }).write();
       const messages: Envelope[] = [];
-      const answer = this.sendPage(messageId, bytes, {
-        onEntry: (envelope) => void messages.push(envelope),
-        onReference: (envelope) => void messages.push(envelope),
-      }).then((done) => ({ done, messages }));
+      const answer = this.sendPage(messageId, bytes, (envelope) => void messages.push(envelope)).then((done) => ({ done, messages }));
       answer.catch(() => undefined); // awaited below, or abandoned when the search fails first
       return answer;
     };
@@ -494,7 +500,7 @@ export class LdapSession {
    * back after (no ldapts operation runs meanwhile). A page must be done within
    * directory.timeoutMs; if not, the connection is dropped, as ldapts does on its own timeouts.
    */
-  private sendPage(messageId: number, bytes: Buffer, handlers: Pick<PageOnWire, 'onEntry' | 'onReference'>): Promise<SearchDone> {
+  private sendPage(messageId: number, bytes: Buffer, keep: PageOnWire['keep']): Promise<SearchDone> {
     const socket = this.socket;
     if (socket === undefined || socket.destroyed) {
       return Promise.reject(new DirectoryError('DIRECTORY_CONNECT', `connection to ${this.displayUrl} is closed`));
@@ -518,7 +524,7 @@ export class LdapSession {
       for (const open of this.sockets) open.destroy();
     }, this.config.timeoutMs);
     this.pages.set(messageId, {
-      ...handlers,
+      keep,
       resolve: (done) => {
         finish(true);
         resolve(done);
@@ -572,10 +578,8 @@ export class LdapSession {
     try {
       switch (envelope.op) {
         case SEARCH_RESULT_ENTRY:
-          page.onEntry(envelope);
-          break;
         case SEARCH_RESULT_REFERENCE:
-          page.onReference(envelope);
+          page.keep(envelope);
           break;
         case SEARCH_RESULT_DONE:
           page.resolve(decodeDone(envelope));

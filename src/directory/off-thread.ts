@@ -7,10 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DirectoryConfig } from '../config/types.ts';
 import { ConfigError, DirectoryError, SyncError, type ErrorCode } from '../errors.ts';
-import type { SearchRequest, SessionOptions } from './connection.ts';
+import { PageIntake, type SearchRequest, type SessionOptions } from './connection.ts';
 import type { RawEntry } from './entry.ts';
 import type { PageWorkerMessage, PageWorkerSearch, SerializedError } from './page-worker.ts';
-import { EntryDecoder, SEARCH_RESULT_ENTRY, decodeReference, readEnvelope } from './wire.ts';
+import { readMessages } from './wire.ts';
 
 /** Pages the worker may read ahead of the main thread (its page hooks). */
 export const OFF_THREAD_AHEAD = 4;
@@ -58,8 +58,6 @@ export class OffThreadSearch {
 
   /** As LdapSession.searchEach for a paged search: every entry to `onEntry`, the references returned. */
   searchEach(request: SearchRequest, onEntry: (entry: RawEntry) => void): Promise<string[]> {
-    const { interning, ...plain } = request;
-    const decoder = new EntryDecoder({ binary: new Set((request.binaryAttributes ?? []).map((a) => a.toLowerCase())), interning });
     if (this.used) return Promise.reject(new Error('an OffThreadSearch makes one search'));
     this.used = true;
     const worker = this.worker;
@@ -68,9 +66,9 @@ export class OffThreadSearch {
       void worker.terminate();
       return Promise.reject(new SyncError('ABORTED', 'directory read aborted', { cause: signal.reason }));
     }
+    const { interning: _interning, ...plain } = request; // the KeyTable stays here: pages are decoded here
     worker.postMessage({ type: 'search', url: this.url, config: this.config, request: plain, ahead: OFF_THREAD_AHEAD } satisfies PageWorkerSearch);
-    const references: string[] = [];
-    let total = 0;
+    const intake = new PageIntake(request, onEntry, this.options, this.displayUrl);
     let settled = false;
     // Pages are taken in one at a time, in order, each after the one before (and its hook).
     let chain = Promise.resolve();
@@ -86,20 +84,7 @@ export class OffThreadSearch {
     signal?.addEventListener('abort', onAbort, { once: true });
 
     const takePage = async (page: number, bytes: Buffer): Promise<void> => {
-      let entries = 0;
-      for (let at = 0; at < bytes.length; ) {
-        const message = readEnvelope(bytes, at, bytes.length);
-        if (message.op === SEARCH_RESULT_ENTRY) {
-          onEntry(decoder.decode(message.cursor, message.opEnd));
-          entries++;
-        } else {
-          for (const uri of decodeReference(message.cursor, message.opEnd)) references.push(uri);
-        }
-        at = message.end;
-      }
-      total += entries;
-      this.options.logger.trace({ url: this.displayUrl, base: request.base, page, entries }, 'directory page');
-      await this.options.onPage?.({ url: this.displayUrl, base: request.base, filter: request.filter, page, entries, total });
+      await intake.take(readMessages(bytes), page);
       if (!settled) worker.postMessage('ack');
     };
 
@@ -111,7 +96,7 @@ export class OffThreadSearch {
         else {
           settled = true;
           signal?.removeEventListener('abort', onAbort);
-          resolve(references);
+          resolve(intake.references);
         }
       }).catch(fail);
     });
