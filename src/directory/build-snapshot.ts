@@ -222,26 +222,9 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
     const description = firstString(entry, config.groups.descriptionAttribute);
     memberIds.length = 0;
     const memberUids: string[] = [];
-    // Plain DN values the source interned already (the LDAP reader does; see wire.ts). The
-    // common case, every value of one attribute interned, is taken over as it is.
-    let only: Int32Array | undefined;
-    for (const attribute of memberKeys) {
-      const interned = entry.dnIds?.get(attribute.key);
-      if (interned === undefined) continue;
-      if (only === undefined && memberIds.length === 0) only = interned;
-      else {
-        if (only !== undefined) for (const id of only) memberIds.push(id);
-        only = undefined;
-        for (const id of interned) memberIds.push(id);
-      }
-    }
     for (const attribute of memberKeys) {
       const values = entry.attributes.get(attribute.key);
       if (values === undefined) continue;
-      if (only !== undefined) {
-        for (const id of only) memberIds.push(id);
-        only = undefined;
-      }
       for (const raw of values) {
         const value = valueToString(raw);
         if (attribute.values === 'uid') {
@@ -258,6 +241,16 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
         }
       }
     }
+    // Plain DN values the source interned already (the LDAP reader does; see wire.ts). The
+    // common case, one attribute's values all interned, is kept as it is. Order does not matter:
+    // members are sorted below.
+    const interned: Int32Array[] = [];
+    for (const attribute of memberKeys) {
+      const ids = entry.dnIds?.get(attribute.key);
+      if (ids !== undefined) interned.push(ids);
+    }
+    const only = interned.length === 1 && memberIds.length === 0 ? interned[0] : undefined;
+    if (only === undefined) for (const ids of interned) for (const id of ids) memberIds.push(id);
     const group: Omit<DirectoryGroup, 'members'> = {
       id,
       dn: entry.dn,

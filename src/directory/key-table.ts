@@ -77,7 +77,7 @@ export class KeyTable {
   private slots = new Int32Array(SLOT << 12);
   private slotBytes = new Uint8Array(this.slots.buffer);
   private indexed = 0;
-  /** Parent DN keys (everything after the first RDN; '' for none) by number, and back. */
+  /** Numbers of the parent DN keys (everything after the first RDN; '' for none). */
   private readonly parents = new Map<string, number>([['', 0]]);
   /** The last parent looked up from bytes, lower-case, and its number. */
   private lastParent: Uint8Array = new Uint8Array(0);
