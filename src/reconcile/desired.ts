@@ -30,7 +30,7 @@ import { fingerprint } from './fingerprint.ts';
 import { flattenMembers } from './flatten.ts';
 import { compareStrings, sortedUnique } from './lib/order.ts';
 import { listNames, warning } from './lib/warnings.ts';
-import { matchUsers } from './match-users.ts';
+import { matchUsers, type UserTarget } from './match-users.ts';
 import { isOwned, ownedDescription, ownerSourceId } from './ownership.ts';
 import { compilePattern, compilePatterns } from './patterns.ts';
 import type { PlanUserCreate } from './plan.ts';
@@ -234,14 +234,20 @@ export function desiredState(
   });
   warnings.push(...match.warnings);
 
+  // Each group's member lists come out sorted without sorting strings per group: every target is
+  // ranked once in string order, and a group's members are sorted as integers (ranks). A group's
+  // members are distinct directory users, and distinct users have distinct targets (matchUsers).
+  const ranked = rankTargets(match.targets, directory.users.length);
   const groups: DesiredGroup[] = mapped.map((c) => {
-    const memberUserIds: string[] = [];
-    const newMemberSubjects: string[] = [];
-    for (const u of flat.members.get(c.index)!) {
-      const target = match.targets.get(u);
-      if (!target) continue;
-      if ('userId' in target) memberUserIds.push(target.userId);
-      else newMemberSubjects.push(target.subject);
+    const members = flat.members.get(c.index)!;
+    const ids = new Int32Array(members.length);
+    const subjects = new Int32Array(members.length);
+    let idCount = 0;
+    let subjectCount = 0;
+    for (const u of members) {
+      const rank = ranked.rank[u]!;
+      if (rank > 0) ids[idCount++] = rank - 1;
+      else if (rank < 0) subjects[subjectCount++] = -rank - 1;
     }
     return {
       sourceId: c.group.id,
@@ -250,8 +256,8 @@ export function desiredState(
       name: c.name,
       description: ownedDescription(c.group.dn, c.group.id),
       roles: c.roles,
-      memberUserIds: memberUserIds.sort(),
-      newMemberSubjects: newMemberSubjects.sort(),
+      memberUserIds: Array.from(ids.subarray(0, idCount).sort(), (r) => ranked.userIds[r]!),
+      newMemberSubjects: Array.from(subjects.subarray(0, subjectCount).sort(), (r) => ranked.subjects[r]!),
     };
   });
   groups.sort((a, b) => compareStrings(a.name, b.name));
@@ -265,4 +271,25 @@ export function desiredState(
     warnings,
     basis: { directory: fingerprint(directory) },
   };
+}
+
+/**
+ * Directory user index -> rank of its target: `k + 1` for `userIds[k]`, `-(k + 1)` for
+ * `subjects[k]`, 0 for none; both lists in plain string order (the order `Array.prototype.sort()`
+ * gives).
+ */
+function rankTargets(targets: ReadonlyMap<number, UserTarget>, users: number): { rank: Int32Array; userIds: string[]; subjects: string[] } {
+  const byId: [string, number][] = [];
+  const bySubject: [string, number][] = [];
+  for (const [u, target] of targets) {
+    if ('userId' in target) byId.push([target.userId, u]);
+    else bySubject.push([target.subject, u]);
+  }
+  const order = (a: [string, number], b: [string, number]): number => compareStrings(a[0], b[0]) || a[1] - b[1];
+  byId.sort(order);
+  bySubject.sort(order);
+  const rank = new Int32Array(users);
+  byId.forEach(([, u], k) => (rank[u] = k + 1));
+  bySubject.forEach(([, u], k) => (rank[u] = -(k + 1)));
+  return { rank, userIds: byId.map(([id]) => id), subjects: bySubject.map(([subject]) => subject) };
 }

@@ -71,7 +71,6 @@ export function computePlan(desired: DesiredState, tenant: TenantSnapshot, optio
 
   // --- Owned groups, by id, by source id, by name.
   const owned: TenantGroup[] = [];
-  const ownedById = new Map<string, TenantGroup>();
   const bySource = new Map<string, TenantGroup[]>();
   const nameHolder = new Map<string, TenantGroup>();
   const customNames = new Set<string>();
@@ -90,7 +89,6 @@ export function computePlan(desired: DesiredState, tenant: TenantSnapshot, optio
       continue;
     }
     owned.push(g);
-    ownedById.set(g.id, g);
     nameHolder.set(g.name, g);
     const source = ownerSourceId(g)!;
     const list = bySource.get(source);
@@ -247,61 +245,117 @@ export function computePlan(desired: DesiredState, tenant: TenantSnapshot, optio
   createGroups.sort(byName);
   const created = new Map(createGroups.map((c) => [c.name, c]));
 
-  // --- Desired memberships, indexed both ways.
-  const addsFor = new Map<string, GroupRef[]>();
-  const addsForNew = new Map<string, GroupRef[]>();
-  const push = (map: Map<string, GroupRef[]>, key: string, ref: GroupRef): void => {
-    const list = map.get(key);
-    if (list) list.push(ref);
-    else map.set(key, [ref]);
-  };
-  for (const m of matches) {
-    const ref: GroupRef = { id: m.group.id, name: finalName.get(m.group.id)! };
-    for (const id of m.desired.memberUserIds) push(addsFor, id, ref);
-    for (const subject of m.desired.newMemberSubjects) push(addsForNew, subject, ref);
-  }
-  for (const d of unmatched) {
-    if (!created.has(d.name)) continue;
-    const ref: GroupRef = { name: d.name };
-    for (const id of d.memberUserIds) push(addsFor, id, ref);
-    for (const subject of d.newMemberSubjects) push(addsForNew, subject, ref);
-  }
+  // --- Desired memberships. This part touches every membership on both sides (a million at the
+  // benchmark's size L), so it works on integers: owned groups by their position in `owned`, tenant
+  // users by their position in `tenant.users`, and each existing user's wanted groups as one
+  // contiguous run of `wantedRefs` (`wantedStart[slot]` up to `wantedStart[slot + 1]`).
+  const ownedIndex = new Map<string, number>();
+  owned.forEach((g, i) => ownedIndex.set(g.id, i));
+  const isDeleting = new Uint8Array(owned.length);
+  const isMatched = new Uint8Array(owned.length);
+  for (const g of deleting) isDeleting[ownedIndex.get(g.id)!] = 1;
+  for (const m of matches) isMatched[ownedIndex.get(m.group.id)!] = 1;
 
-  // --- One patch per existing user.
+  // Groups members are added to: matched groups by id (their final name), created ones by name.
+  const refs: GroupRef[] = [];
+  const refOwned: number[] = [];
+  const refMembers: (readonly string[])[] = [];
+  const addsForNew = new Map<string, GroupRef[]>();
+  const addRef = (ref: GroupRef, owner: number, d: DesiredGroup): void => {
+    refs.push(ref);
+    refOwned.push(owner);
+    refMembers.push(d.memberUserIds);
+    for (const subject of d.newMemberSubjects) {
+      const list = addsForNew.get(subject);
+      if (list) list.push(ref);
+      else addsForNew.set(subject, [ref]);
+    }
+  };
+  for (const m of matches) addRef({ id: m.group.id, name: finalName.get(m.group.id)! }, ownedIndex.get(m.group.id)!, m.desired);
+  for (const d of unmatched) if (created.has(d.name)) addRef({ name: d.name }, -1, d);
+
+  // A user id's slot is the first tenant user with that id.
+  const slotOf = new Map<string, number>();
+  tenant.users.forEach((u, i) => {
+    if (!slotOf.has(u.id)) slotOf.set(u.id, i);
+  });
+  const wantedStart = new Int32Array(tenant.users.length + 1);
+  const memberSlots = refMembers.map((ids) => {
+    const slots = new Int32Array(ids.length);
+    for (let j = 0; j < ids.length; j++) {
+      const slot = slotOf.get(ids[j]!) ?? -1;
+      slots[j] = slot;
+      if (slot >= 0) wantedStart[slot + 1]!++;
+    }
+    return slots;
+  });
+  for (let i = 0; i < tenant.users.length; i++) wantedStart[i + 1]! += wantedStart[i]!;
+  const wantedRefs = new Int32Array(wantedStart[tenant.users.length]!);
+  const fill = wantedStart.slice(0, tenant.users.length);
+  memberSlots.forEach((slots, r) => {
+    for (const slot of slots) if (slot >= 0) wantedRefs[fill[slot]!++] = r;
+  });
+
+  // --- One patch per existing user. `mark` stamps, per user, the owned groups it is in (`inGroup`)
+  // and those it should be in (`wantsGroup`), so no per-user set is built.
   const memberships: PlanMembershipPatch[] = [];
-  const groupSize = new Map<string, number>();
-  const groupRemovalCount = new Map<string, number>();
+  const groupSize = new Int32Array(owned.length);
+  const removalCount = new Int32Array(owned.length);
+  const inGroup = new Int32Array(owned.length);
+  const wantsGroup = new Int32Array(owned.length);
+  const current: number[] = [];
   let ownedMemberships = 0;
   let skippedRemovals = 0;
-  for (const user of tenant.users) {
+  tenant.users.forEach((user, index) => {
+    const mark = index + 1;
     // A deleted user is matched to nothing and counted nowhere, but still leaves groups the plan deletes.
     const gone = user.status === 'deleted';
-    const current = new Set<string>();
-    for (const a of user.assignedGroups) if (ownedById.has(a.id) && (!gone || deletingIds.has(a.id))) current.add(a.id);
+    current.length = 0;
+    for (const a of user.assignedGroups) {
+      const g = ownedIndex.get(a.id);
+      if (g === undefined || (gone && !isDeleting[g]) || inGroup[g] === mark) continue;
+      inGroup[g] = mark;
+      current.push(g);
+    }
     const isHeld = heldUsers.has(user.id) || gone;
-    const wanted = addsFor.get(user.id) ?? [];
-    let wantedIds: Set<string> | undefined;
+    const slot = slotOf.get(user.id)!;
+    const from = wantedStart[slot]!;
+    const to = wantedStart[slot + 1]!;
+    let marked = false;
     const remove: { id: string; name: string }[] = [];
-    for (const id of current) {
+    for (const g of current) {
       if (!gone) ownedMemberships++;
-      groupSize.set(id, (groupSize.get(id) ?? 0) + 1);
-      let removeIt = deletingIds.has(id);
-      if (!removeIt && !isHeld && matchById.has(id)) {
-        wantedIds ??= new Set(wanted.map((ref) => ref.id).filter((x) => x !== undefined));
-        if (!wantedIds.has(id)) {
+      groupSize[g]!++;
+      let removeIt = isDeleting[g] === 1;
+      if (!removeIt && !isHeld && isMatched[g]) {
+        if (!marked) {
+          for (let k = from; k < to; k++) {
+            const owner = refOwned[wantedRefs[k]!]!;
+            if (owner >= 0) wantsGroup[owner] = mark;
+          }
+          marked = true;
+        }
+        if (wantsGroup[g] !== mark) {
           if (policy.removeMemberships) removeIt = true;
           else skippedRemovals++;
         }
       }
       if (removeIt) {
-        remove.push({ id, name: ownedById.get(id)!.name });
-        groupRemovalCount.set(id, (groupRemovalCount.get(id) ?? 0) + 1);
+        remove.push({ id: owned[g]!.id, name: owned[g]!.name });
+        removalCount[g]!++;
       }
     }
-    const add = isHeld ? [] : wanted.filter((ref) => ref.id === undefined || !current.has(ref.id));
-    if (add.length === 0 && remove.length === 0) continue;
+    const add: GroupRef[] = [];
+    if (!isHeld) {
+      for (let k = from; k < to; k++) {
+        const r = wantedRefs[k]!;
+        const owner = refOwned[r]!;
+        if (owner < 0 || inGroup[owner] !== mark) add.push(refs[r]!);
+      }
+    }
+    if (add.length === 0 && remove.length === 0) return;
     memberships.push({ userId: user.id, subject: user.subject, add: add.sort(byName), remove: remove.sort(byName) });
-  }
+  });
 
   // --- Users to create, each with one patch (no user id yet).
   const createUsers = desired.createUsers.filter((c) => (addsForNew.get(c.subject)?.length ?? 0) > 0);
@@ -316,7 +370,7 @@ export function computePlan(desired: DesiredState, tenant: TenantSnapshot, optio
     groupId: g.id,
     name: g.name,
     sourceId: ownerSourceId(g)!,
-    memberCount: groupSize.get(g.id) ?? 0,
+    memberCount: groupSize[ownedIndex.get(g.id)!]!,
   }));
   deleteGroups.sort(byName);
 
@@ -328,13 +382,12 @@ export function computePlan(desired: DesiredState, tenant: TenantSnapshot, optio
     warnings.push(warning('MODE_SKIPPED', `sync.mode is ${policy.mode}: ${parts.join(' and ')} the directory asks for ${skippedUpdates + skippedRemovals === 1 ? 'is' : 'are'} not planned`));
   }
 
-  const groupRemovals: PlanGroupRemovals[] = [...groupRemovalCount].map(([groupId, removals]) => ({
-    groupId,
-    name: ownedById.get(groupId)!.name,
-    members: groupSize.get(groupId) ?? 0,
-    removals,
-    deleted: deletingIds.has(groupId),
-  }));
+  const groupRemovals: PlanGroupRemovals[] = [];
+  owned.forEach((g, i) => {
+    if (removalCount[i]! > 0) {
+      groupRemovals.push({ groupId: g.id, name: g.name, members: groupSize[i]!, removals: removalCount[i]!, deleted: isDeleting[i] === 1 });
+    }
+  });
   groupRemovals.sort(byName);
 
   let membershipAdds = 0;
