@@ -407,7 +407,12 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
   }
 
   checkAborted();
-  const inKeyOrder = <T>(items: Map<number, T>): T[] => [...items.keys()].sort((a, b) => rank[a]! - rank[b]!).map((id) => items.get(id)!);
+  // Each item put at its key's rank (ranks are distinct), then the gaps closed: no comparison sort.
+  const inKeyOrder = <T>(items: Map<number, T>): T[] => {
+    const byRank = new Array<T | undefined>(sorted.length);
+    for (const [id, item] of items) byRank[rank[id]!] = item;
+    return byRank.filter((item) => item !== undefined);
+  };
   return {
     kind: options.kind,
     source: source.location,

@@ -222,8 +222,11 @@ export class EntryDecoder {
   private readonly options: EntryOptions;
   /** Attribute names seen so far, as bytes and as their lower-case key: a directory repeats a few. */
   private readonly names: Array<{ bytes: Buffer; key: string }> = [];
-  /** Scratch for one attribute's interned ids (grown as needed, reused). */
+  /** Scratch for one attribute's interned ids, and where its values start and end (grown as needed, reused). */
   private ids = new Int32Array(1024);
+  private starts = new Int32Array(1024);
+  private ends = new Int32Array(1024);
+  private found = new Int32Array(1024);
 
   constructor(options: EntryOptions) {
     this.options = options;
@@ -241,6 +244,24 @@ export class EntryDecoder {
     const key = buf.toString('utf8', start, end).toLowerCase();
     if (this.names.length < 64) this.names.push({ bytes: Buffer.from(buf.subarray(start, end)), key });
     return key;
+  }
+
+  /** Reads one value's tag and length (an inlined `enter(OCTET_STRING)`): where the value ends. */
+  private value(cursor: Cursor, valuesEnd: number): number {
+    const buf = cursor.buf;
+    if (buf[cursor.pos] !== OCTET_STRING) throw new WireError(`value: tag 0x${buf[cursor.pos]!.toString(16)}`);
+    cursor.pos++;
+    return cursor.length(valuesEnd, 'value');
+  }
+
+  private growValues(): void {
+    const starts = new Int32Array(this.starts.length * 2);
+    const ends = new Int32Array(this.ends.length * 2);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    this.starts = starts;
+    this.ends = ends;
+    this.ids = new Int32Array(starts.length);
   }
 
   decode(cursor: Cursor, opEnd: number): RawEntry {
@@ -278,26 +299,30 @@ export class EntryDecoder {
         const fresh = values === undefined;
         values ??= [];
         let idCount = 0;
-        while (cursor.pos < valuesEnd) {
-          // Inlined enter(OCTET_STRING): this loop runs once per member value.
-          if (buf[cursor.pos] !== OCTET_STRING) throw new WireError(`value: tag 0x${buf[cursor.pos]!.toString(16)}`);
-          cursor.pos++;
-          const valueEnd = cursor.length(valuesEnd, 'value');
-          const start = cursor.pos;
-          cursor.pos = valueEnd;
-          if (table !== undefined) {
-            const id = table.idOfPlainBytes(buf, start, valueEnd);
-            if (id >= 0) {
-              if (idCount === this.ids.length) {
-                const grown = new Int32Array(this.ids.length * 2);
-                grown.set(this.ids);
-                this.ids = grown;
-              }
-              this.ids[idCount++] = id;
-              continue;
-            }
+        if (table === undefined) {
+          while (cursor.pos < valuesEnd) {
+            const valueEnd = this.value(cursor, valuesEnd);
+            values.push(asBytes ? Buffer.from(buf.subarray(cursor.pos, valueEnd)) : buf.toString('utf8', cursor.pos, valueEnd));
+            cursor.pos = valueEnd;
           }
-          values.push(asBytes ? Buffer.from(buf.subarray(start, valueEnd)) : buf.toString('utf8', start, valueEnd));
+        } else {
+          // DN values: where each one is first, then their index slots read ahead (prefetch),
+          // then each looked up; this runs once per member value.
+          let count = 0;
+          while (cursor.pos < valuesEnd) {
+            if (count === this.starts.length) this.growValues();
+            const valueEnd = this.value(cursor, valuesEnd);
+            this.starts[count] = cursor.pos;
+            this.ends[count++] = valueEnd;
+            cursor.pos = valueEnd;
+          }
+          if (this.found.length < count) this.found = new Int32Array(this.starts.length);
+          table.idsOfPlainBytes(buf, this.starts, this.ends, count, this.found);
+          for (let k = 0; k < count; k++) {
+            const id = this.found[k]!;
+            if (id >= 0) this.ids[idCount++] = id;
+            else values.push(asBytes ? Buffer.from(buf.subarray(this.starts[k]!, this.ends[k]!)) : buf.toString('utf8', this.starts[k]!, this.ends[k]!));
+          }
         }
         if (fresh && values.length > 0) attributes.set(key, values);
         if (idCount > 0) {

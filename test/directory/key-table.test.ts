@@ -113,4 +113,39 @@ describe('KeyTable: plain DNs by their bytes', () => {
       { numRuns: 500 },
     );
   });
+  it('looks up a batch (idsOfPlainBytes) exactly as one DN after another, keys added on the way included', () => {
+    // Values under a few parents, in any case, repeated, some not plain: one table takes them one
+    // by one, another as batches of an attribute's values; ids, keys and spellings must agree.
+    const rdn = fc.constantFrom('uid=a', 'UID=A', 'uid=b', 'cn=Ab', 'uid=a b', 'cn=a\\,b', 'uid=' + 'x'.repeat(60));
+    const parent = fc.constantFrom('', ',ou=p,dc=t', ',OU=P,DC=T', ',ou=q,dc=t', ',ou=p', ',ou=p,dc=t ');
+    const dn = fc.tuple(rdn, parent).map(([r, p]) => r + p);
+    fc.assert(
+      fc.property(fc.array(fc.array(dn, { maxLength: 20 }), { minLength: 1, maxLength: 8 }), (batches) => {
+        const single = new KeyTable();
+        const batched = new KeyTable();
+        for (const batch of batches) {
+          const parts = batch.map((text) => bytes(text));
+          const buf = Buffer.concat([bytes('xx'), ...parts]);
+          const starts = new Int32Array(batch.length);
+          const ends = new Int32Array(batch.length);
+          let at = 2;
+          parts.forEach((part, k) => {
+            starts[k] = at;
+            at += part.length;
+            ends[k] = at;
+          });
+          const out = new Int32Array(batch.length);
+          batched.idsOfPlainBytes(buf, starts, ends, batch.length, out);
+          const expected = batch.map((_, k) => single.idOfPlainBytes(buf, starts[k]!, ends[k]!));
+          expect([...out]).toEqual(expected);
+        }
+        expect(batched.size).toBe(single.size);
+        for (let id = 0; id < single.size; id++) {
+          expect(batched.key(id)).toBe(single.key(id));
+          expect(batched.dn(id)).toBe(single.dn(id));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
