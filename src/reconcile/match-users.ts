@@ -55,11 +55,7 @@ export function matchUsers(users: readonly DirectoryUser[], tenantUsers: readonl
   const held = new Set<string>();
 
   const tenantIndex = new Map<string, TenantUser[]>();
-  const takenSubjects = new Set<string>();
-  const takenEmails = new Set<string>();
   for (const t of tenantUsers) {
-    takenSubjects.add(t.subject.toLowerCase());
-    if (t.email) takenEmails.add(t.email.toLowerCase());
     if (t.status === 'deleted') continue;
     const key = byEmail ? t.email?.toLowerCase() : t.subject.toLowerCase();
     if (!key) continue;
@@ -114,11 +110,23 @@ export function matchUsers(users: readonly DirectoryUser[], tenantUsers: readonl
   }
 
   const targets = new Map<number, UserTarget>();
-  const tenantById = new Map(tenantUsers.map((t) => [t.id, t]));
+  // Built only when needed (they cost a pass over every tenant user): for a warning, for a creation.
+  let tenantById: Map<string, TenantUser> | undefined;
+  let taken: { subjects: Set<string>; emails: Set<string> } | undefined;
+  const takenBy = (): { subjects: Set<string>; emails: Set<string> } => {
+    if (taken) return taken;
+    taken = { subjects: new Set(), emails: new Set() };
+    for (const t of tenantUsers) {
+      taken.subjects.add(t.subject.toLowerCase());
+      if (t.email) taken.emails.add(t.email.toLowerCase());
+    }
+    return taken;
+  };
   for (const [id, list] of byTenant) {
     if (held.has(id)) continue;
     if (list.length > 1) {
       held.add(id);
+      tenantById ??= new Map(tenantUsers.map((t) => [t.id, t]));
       const subject = tenantById.get(id)!.subject;
       warnings.push(
         warning(
@@ -162,7 +170,8 @@ export function matchUsers(users: readonly DirectoryUser[], tenantUsers: readonl
     }
     const email = attribute(u, options.user.emailAttribute);
     const name = attribute(u, options.user.nameAttribute);
-    if (takenSubjects.has(subject.toLowerCase()) || (email !== undefined && takenEmails.has(email.toLowerCase()))) {
+    const { subjects, emails } = takenBy();
+    if (subjects.has(subject.toLowerCase()) || (email !== undefined && emails.has(email.toLowerCase()))) {
       conflicts.push(subject);
       continue;
     }
