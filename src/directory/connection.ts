@@ -14,7 +14,8 @@ import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, typ
 import { Client, FilterParser, NoSuchObjectError, PagedResultsControl, ResultCodeError, SearchRequest as LdapSearchRequest, StatusCodeParser, type SearchOptions } from 'ldapts';
 import type { DirectoryConfig } from '../config/types.ts';
 import { ConfigError, DirectoryError, SyncError, describeError } from '../errors.ts';
-import { registerSecret, type Logger } from '../log.ts';
+import type { Logger } from '../log.ts';
+import { registerSecret } from '../secrets.ts';
 import { fromLdapts, type RawEntry } from './entry.ts';
 import type { KeyTable } from './key-table.ts';
 import { ROOT_DSE_ATTRIBUTES } from './vendors.ts';

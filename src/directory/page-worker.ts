@@ -12,8 +12,15 @@
 import { parentPort } from 'node:worker_threads';
 import type { DirectoryConfig } from '../config/types.ts';
 import { ConfigError, SyncError } from '../errors.ts';
-import { silentLogger } from '../log.ts';
+import type { Logger } from '../log.ts';
 import { LdapSession, type SearchRequest } from './connection.ts';
+
+/**
+ * The worker logs nothing (the main thread reports what it needs to), so it loads no logging
+ * library: every level of a logger, and its children, drop what they are given.
+ */
+const nothing = (): void => undefined;
+const QUIET = { level: 'silent', trace: nothing, debug: nothing, info: nothing, warn: nothing, error: nothing, fatal: nothing, silent: nothing, child: () => QUIET } as unknown as Logger;
 
 /** The one search a worker makes, sent to it once it is started (it may start before it is known). */
 export interface PageWorkerSearch {
@@ -60,7 +67,7 @@ async function main(port: NonNullable<typeof parentPort>): Promise<void> {
   const data = await searched;
   let session: LdapSession | undefined;
   try {
-    session = await LdapSession.open(data.url, data.config, { logger: silentLogger() });
+    session = await LdapSession.open(data.url, data.config, { logger: QUIET });
     await session.searchPages(data.request, async (messages, page) => {
       let size = 0;
       for (const message of messages) size += message.end - message.start;
