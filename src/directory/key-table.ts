@@ -196,18 +196,23 @@ export class KeyTable {
    * this first hashes every DN whose parent is the last parent seen (the common case: members
    * under one OU), then reads each one's index slot (reads that do not depend on each other, so
    * the processor has many in flight), and only then looks them up, in order, finding the slots
-   * in the cache. A DN with another parent, or not in the index yet, takes idOfPlainBytes.
+   * in the cache. The first DN, a DN with another parent, or one not in the index yet, takes
+   * idOfPlainBytes.
    */
   idsOfPlainBytes(buf: Buffer, starts: Int32Array, ends: Int32Array, count: number, out: Int32Array): void {
     if (this.hashes.length < count) {
       this.hashes = new Int32Array(Math.max(count, this.hashes.length * 2));
       this.rdnEnds = new Int32Array(this.hashes.length);
     }
+    if (count === 0) return;
+    // The first value one by one: it makes its parent the last one seen (an entry's own DN, looked
+    // up just before, usually has another parent than its members).
+    out[0] = this.idOfPlainBytes(buf, starts[0]!, ends[0]!);
     const hashes = this.hashes;
     const rdnEnds = this.rdnEnds;
     const last = this.lastParent;
     const parent = this.lastParentNumber;
-    for (let k = 0; k < count; k++) {
+    for (let k = 1; k < count; k++) {
       const start = starts[k]!;
       const end = ends[k]!;
       let hash = FNV_OFFSET;
@@ -231,12 +236,12 @@ export class KeyTable {
     const slots = this.slots;
     const mask = slots.length / SLOT - 1;
     let sum = 0;
-    for (let k = 0; k < count; k++) {
+    for (let k = 1; k < count; k++) {
       const hash = hashes[k]!;
       if (hash >= 0) sum += slots[(hash & mask) * SLOT]!;
     }
     this.touched = sum;
-    for (let k = 0; k < count; k++) {
+    for (let k = 1; k < count; k++) {
       const hash = hashes[k]!;
       const found = hash >= 0 ? this.probe(buf, starts[k]!, rdnEnds[k]!, hash, parent) : -1;
       out[k] = found >= 0 ? found : this.idOfPlainBytes(buf, starts[k]!, ends[k]!);
