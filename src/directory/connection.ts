@@ -164,6 +164,36 @@ function abortedError(cause?: unknown): SyncError {
   return new SyncError('ABORTED', 'directory read aborted', cause === undefined ? undefined : { cause });
 }
 
+/** Bytes a directly read TLS socket decrypts into before they are copied out (see secureConnect). */
+const READ_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * tls.connect for ldapts. For an ldaps:// connection (ldapts calls it as `(port, host, options)`)
+ * the socket is read with `onread`: each decrypted chunk lands in one reused buffer and is handed
+ * on as a `data` event carrying a copy. A server sends one TLS record per entry (slapd writes each
+ * message on its own), so a large search is a hundred thousand chunks, and the readable-stream
+ * bookkeeping each chunk otherwise goes through costs more than the decryption. Listeners see
+ * exactly the bytes and events they would have; StartTLS (`options.socket` given, where Node
+ * ignores onread) takes the plain path.
+ */
+function secureConnect(args: unknown[]): TLSSocket {
+  const [port, host, options] = args;
+  if (typeof port !== 'number' || typeof host !== 'string') return (tlsConnect as (...a: unknown[]) => TLSSocket)(...args);
+  const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  let socket: TLSSocket | undefined;
+  const onread = {
+    buffer,
+    callback: (length: number): boolean => {
+      const chunk = Buffer.allocUnsafe(length);
+      buffer.copy(chunk, 0, 0, length);
+      socket!.emit('data', chunk);
+      return true;
+    },
+  };
+  socket = tlsConnect(port, host, { ...(options as ConnectionOptions), onread } as ConnectionOptions);
+  return socket;
+}
+
 export class LdapSession {
   readonly url: string;
   readonly displayUrl: string;
@@ -215,7 +245,7 @@ export class LdapSession {
       // Only for ldaps://: with tlsOptions on an ldap:// URL ldapts would start TLS at once.
       ...(secure ? { tlsOptions: this.tlsOptions(parsed.hostname) } : {}),
       createConnection: ((...args: Parameters<typeof netConnect>) => track(netConnect(...args))) as typeof netConnect,
-      createSecureConnection: ((...args: Parameters<typeof tlsConnect>) => track(tlsConnect(...args))) as typeof tlsConnect,
+      createSecureConnection: ((...args: unknown[]) => track(secureConnect(args))) as typeof tlsConnect,
     });
     const { promise, reject } = Promise.withResolvers<never>();
     promise.catch(() => undefined); // observed through race() only
