@@ -305,7 +305,8 @@ export class KeyTable {
       if (old[at] === 0) continue;
       let slot = old[at + 1]! & mask;
       while (slots[slot * SLOT] !== 0) slot = (slot + 1) & mask;
-      slots.set(old.subarray(at, at + SLOT), slot * SLOT);
+      const to = slot * SLOT;
+      for (let i = 0; i < SLOT; i++) slots[to + i] = old[at + i]!;
     }
     this.slots = slots;
     this.slotBytes = new Uint8Array(slots.buffer);
