@@ -9,7 +9,7 @@ import type { DirectoryConfig } from '../config/types.ts';
 import { ConfigError, DirectoryError, SyncError, type ErrorCode } from '../errors.ts';
 import { PageIntake, type SearchRequest, type SessionOptions } from './connection.ts';
 import type { RawEntry } from './entry.ts';
-import type { PageWorkerMessage, PageWorkerSearch, SerializedError } from './page-worker.ts';
+import type { PageWorkerConnect, PageWorkerMessage, PageWorkerSearch, SerializedError } from './page-worker.ts';
 import { readMessages } from './wire.ts';
 
 /** Pages the worker may read ahead of the main thread (its page hooks). */
@@ -49,9 +49,15 @@ export class OffThreadSearch {
     this.worker = new Worker(WORKER_URL, { execArgv: [] });
     // Until a search listens, a worker that fails to start has nobody to tell.
     this.worker.on('error', () => undefined);
+    // It connects and binds at once, beside the main thread's own search; a failure to connect
+    // comes back with the search, if one is made.
+    this.worker.postMessage({ type: 'connect', url, config } satisfies PageWorkerConnect);
   }
 
-  /** Ends the worker if no search was made with it (a search ends its own). */
+  /**
+   * Ends the worker if no search was made with it (a search ends its own); the connection it may
+   * have opened goes with it.
+   */
   async close(): Promise<void> {
     if (!this.used) await this.worker.terminate();
   }

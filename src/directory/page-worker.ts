@@ -5,8 +5,9 @@
 // small messages, each its own network read and TLS record; here that cost runs beside the main
 // thread instead of inside it.
 //
-// Flow: the worker can be started before its search is known (it takes a while to start); the
-// search comes as one message. At most `ahead` pages go unacknowledged; the main thread acknowledges a page once it has
+// Flow: the worker is started before its search is known (it takes a while to start), and is
+// told at once where to connect (`connect`): it opens its session while the main thread starts
+// its own search. The search comes as one message later. At most `ahead` pages go unacknowledged; the main thread acknowledges a page once it has
 // taken it in (its page hook included), so a reader that stops listening stops the search soon.
 // The last message is `end` or `error`; the session is closed either way.
 import { parentPort } from 'node:worker_threads';
@@ -21,6 +22,16 @@ import { LdapSession, type SearchRequest } from './connection.ts';
  */
 const nothing = (): void => undefined;
 const QUIET = { level: 'silent', trace: nothing, debug: nothing, info: nothing, warn: nothing, error: nothing, fatal: nothing, silent: nothing, child: () => QUIET } as unknown as Logger;
+
+/**
+ * Where the search will go, sent as soon as the worker is made: it connects and binds while the
+ * main thread starts its own search, so that its session is open by the time the search comes.
+ */
+export interface PageWorkerConnect {
+  type: 'connect';
+  url: string;
+  config: DirectoryConfig;
+}
 
 /** The one search a worker makes, sent to it once it is started (it may start before it is known). */
 export interface PageWorkerSearch {
@@ -55,10 +66,15 @@ async function main(port: NonNullable<typeof parentPort>): Promise<void> {
   const { promise: searched, resolve: search } = Promise.withResolvers<PageWorkerSearch>();
   let credits = 0;
   let wake: (() => void) | undefined;
-  port.on('message', (message: PageWorkerSearch | 'ack') => {
+  let opening: Promise<LdapSession> | undefined;
+  port.on('message', (message: PageWorkerConnect | PageWorkerSearch | 'ack') => {
     if (message === 'ack') {
       credits++;
       wake?.();
+    } else if (message.type === 'connect') {
+      opening = LdapSession.open(message.url, message.config, { logger: QUIET });
+      // A failure is reported when the search asks for the session; never unobserved before that.
+      opening.catch(() => undefined);
     } else if (message.type === 'search') {
       credits = message.ahead;
       search(message);
@@ -67,7 +83,7 @@ async function main(port: NonNullable<typeof parentPort>): Promise<void> {
   const data = await searched;
   let session: LdapSession | undefined;
   try {
-    session = await LdapSession.open(data.url, data.config, { logger: QUIET });
+    session = await (opening ?? LdapSession.open(data.url, data.config, { logger: QUIET }));
     await session.searchPages(data.request, async (messages, page) => {
       let size = 0;
       for (const message of messages) size += message.end - message.start;
