@@ -98,9 +98,20 @@ async function benchSize(spec: SizeSpec, runs: number, churnPercent: number): Pr
   return { spec, directory: describe(base), churn: changed.summary, ldifBytes: world.ldifBytes, loadMs: world.loadMs, runs: figures };
 }
 
+/** Compiles src/ to dist/ (npm run build): the measured steps run the built code (step.ts). */
+function build(): void {
+  const tsc = spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? '/usr/bin:/bin'}` },
+  });
+  if (tsc.status !== 0) throw new Error(`npm run build failed:\n${tsc.stdout}${tsc.stderr}`);
+}
+
 async function main(): Promise<void> {
   const opts = options();
   const args = process.argv.slice(2);
+  build();
   const started = performance.now();
   const load = loadavg()[0]!;
   const results: SizeResult[] = [];
@@ -118,7 +129,7 @@ async function main(): Promise<void> {
     ],
     method: [
       'The directory is generated from a fixed seed (test/bench/model.ts): log-normal group sizes, one large group (group 0), nested groups each inside one lower-numbered group (no cycles). It is loaded into a throwaway slapd with slapadd (test/support/slapd.ts) and read over LDAPS.',
-      'The tenant emulator (src/emulator) runs in the benchmark process with its rate limits off; every measured step runs in a child process of its own (test/bench/step.ts), so the two do not share an event loop and the child\'s peak memory (max RSS, getrusage) is the step\'s own.',
+      'The tenant emulator (src/emulator) runs in the benchmark process with its rate limits off; every measured step runs in a child process of its own (test/bench/step.ts), so the two do not share an event loop and the child\'s peak memory (max RSS, getrusage) is the step\'s own. The steps run the built code (dist/, compiled by `npm run build` when the benchmark starts), as the container image does; run from source, each process and the reader\'s worker thread would first strip the types of every module they load.',
       `Directory read: the time of the \`readDirectory(config.directory)\` call, against two \`ldapsearch -LLL -E pr=500/noprompt\` processes (spawn to exit, output to /dev/null) with the same bases, filters and attributes as the reader (\`planQueries\`), over the same LDAPS URL; who goes first alternates between runs. The reader runs its group and user searches at the same time, on two connections (the second one read by a worker thread), as it does in production; ldapsearch reads them one after the other. ldapsearch peak memory: ${peakMemoryMethod()}.`,
       'Tenant read: `createTenantClient(config.tenant).readTenant()` against the tenant after the first sync; requests as counted by the emulator.',
       'Plan: `buildPlan(directory, tenant, config)` in a process that has loaded the two snapshots the read steps returned (v8-serialised); the peak memory includes those inputs. First sync: the tenant before any sync; steady state: the tenant after it.',

@@ -6,18 +6,26 @@
 // bridge once (runOnce, apply) with the client's pacing scaled by `timeScale`.
 // Snapshots pass between steps as v8-serialised files, so the plan step loads exactly what the
 // read steps returned, without JSON's cost.
-import { readFileSync, writeFileSync } from 'node:fs';
+//
+// The bridge's code is the built one (dist/, which `npm run bench` compiles first), as the container
+// image runs it; from source, every process, and the reader's worker thread, would first strip
+// the types of each module it loads.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
-import { loadConfig } from '../../src/config/load.ts';
 import { Client } from 'ldapts';
-import { planQueries } from '../../src/directory/build-snapshot.ts';
-import { readDirectory } from '../../src/directory/index.ts';
 import type { DirectorySnapshot } from '../../src/directory/snapshot.ts';
-import { vendorFor } from '../../src/directory/vendors.ts';
-import { buildPlan } from '../../src/reconcile/index.ts';
-import { runOnce } from '../../src/runner/run-once.ts';
-import { createTenantClient } from '../../src/tenant/client.ts';
 import type { TenantSnapshot } from '../../src/tenant/snapshot.ts';
+
+const BUILT = new URL('../../dist/', import.meta.url);
+if (!existsSync(new URL('cli.js', BUILT))) throw new Error('no dist/: run `npm run build` first (npm run bench does)');
+const built = <T>(path: string): Promise<T> => import(new URL(path, BUILT).href) as Promise<T>;
+const { loadConfig } = await built<typeof import('../../src/config/load.ts')>('config/load.js');
+const { planQueries } = await built<typeof import('../../src/directory/build-snapshot.ts')>('directory/build-snapshot.js');
+const { readDirectory } = await built<typeof import('../../src/directory/index.ts')>('directory/index.js');
+const { vendorFor } = await built<typeof import('../../src/directory/vendors.ts')>('directory/vendors.js');
+const { buildPlan } = await built<typeof import('../../src/reconcile/index.ts')>('reconcile/index.js');
+const { runOnce } = await built<typeof import('../../src/runner/run-once.ts')>('runner/run-once.js');
+const { createTenantClient } = await built<typeof import('../../src/tenant/client.ts')>('tenant/client.js');
 
 export type StepRequest =
   | { step: 'directory'; config: string; save?: string }
