@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RawEntry } from '../../src/directory/entry.ts';
 import { decodeObjectGuid, detectKind, detectLdifKind, encodeObjectGuid, resolveKind, vendorFor } from '../../src/directory/vendors.ts';
@@ -32,6 +33,23 @@ describe('entryUUID', () => {
     expect(ol.decodeId('726E5360-7B59-1041-9090-27742FC0D32C')).toBe('726e5360-7b59-1041-9090-27742fc0d32c');
     expect(ol.decodeId(Buffer.from('726e5360-7b59-1041-9090-27742fc0d32c'))).toBe('726e5360-7b59-1041-9090-27742fc0d32c');
     expect(ol.decodeId('726e5360')).toBeUndefined();
+  });
+
+  it('takes any spelling the UUID grammar allows, and only those, however close to canonical', () => {
+    // The canonical form skips the regular expression: both ways must agree on every string.
+    const grammar = /^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$/;
+    const reference = (value: string): string | undefined => grammar.exec(value.trim())?.[1]!.toLowerCase();
+    const canonical = '726e5360-7b59-1041-9090-27742fc0d32c';
+    const edits = fc.array(fc.tuple(fc.nat({ max: 37 }), fc.constantFrom(...'0aAfFgG-{} '.split(''), '')), { maxLength: 3 });
+    const ol = vendorFor('openldap');
+    fc.assert(
+      fc.property(edits, (changes) => {
+        let value = canonical;
+        for (const [at, to] of changes) value = value.slice(0, at) + to + value.slice(at + 1);
+        expect(ol.decodeId(value)).toBe(reference(value));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
