@@ -213,6 +213,11 @@ export interface EntryOptions {
   interning?: { table: KeyTable; attributes: ReadonlySet<string> } | undefined;
 }
 
+/** A value as it is kept: its bytes copied out (a binary attribute) or its UTF-8 text. */
+function valueOf(buf: Buffer, start: number, end: number, asBytes: boolean): AttributeValue {
+  return asBytes ? Buffer.from(buf.subarray(start, end)) : buf.toString('utf8', start, end);
+}
+
 /**
  * Decodes SearchResultEntry contents into a RawEntry. Attribute names are matched
  * case-insensitively and keyed in lower case; an attribute listed without values is left out
@@ -222,7 +227,10 @@ export class EntryDecoder {
   private readonly options: EntryOptions;
   /** Attribute names seen so far, as bytes and as their lower-case key: a directory repeats a few. */
   private readonly names: Array<{ bytes: Buffer; key: string }> = [];
-  /** Scratch for one attribute's interned ids, and where its values start and end (grown as needed, reused). */
+  /**
+   * Scratch for one attribute's DN values: where each starts and ends, the id each was found as
+   * (-1: none), and the ids kept. All four have one length and grow together (growValues).
+   */
   private ids = new Int32Array(1024);
   private starts = new Int32Array(1024);
   private ends = new Int32Array(1024);
@@ -254,14 +262,17 @@ export class EntryDecoder {
     return cursor.length(valuesEnd, 'value');
   }
 
+  /** Doubles the scratch arrays, keeping the value bounds read so far (ids and found are per attribute). */
   private growValues(): void {
-    const starts = new Int32Array(this.starts.length * 2);
-    const ends = new Int32Array(this.ends.length * 2);
+    const size = this.starts.length * 2;
+    const starts = new Int32Array(size);
+    const ends = new Int32Array(size);
     starts.set(this.starts);
     ends.set(this.ends);
     this.starts = starts;
     this.ends = ends;
-    this.ids = new Int32Array(starts.length);
+    this.ids = new Int32Array(size);
+    this.found = new Int32Array(size);
   }
 
   decode(cursor: Cursor, opEnd: number): RawEntry {
@@ -302,7 +313,7 @@ export class EntryDecoder {
         if (table === undefined) {
           while (cursor.pos < valuesEnd) {
             const valueEnd = this.value(cursor, valuesEnd);
-            values.push(asBytes ? Buffer.from(buf.subarray(cursor.pos, valueEnd)) : buf.toString('utf8', cursor.pos, valueEnd));
+            values.push(valueOf(buf, cursor.pos, valueEnd, asBytes));
             cursor.pos = valueEnd;
           }
         } else {
@@ -316,12 +327,11 @@ export class EntryDecoder {
             this.ends[count++] = valueEnd;
             cursor.pos = valueEnd;
           }
-          if (this.found.length < count) this.found = new Int32Array(this.starts.length);
           table.idsOfPlainBytes(buf, this.starts, this.ends, count, this.found);
           for (let k = 0; k < count; k++) {
             const id = this.found[k]!;
             if (id >= 0) this.ids[idCount++] = id;
-            else values.push(asBytes ? Buffer.from(buf.subarray(this.starts[k]!, this.ends[k]!)) : buf.toString('utf8', this.starts[k]!, this.ends[k]!));
+            else values.push(valueOf(buf, this.starts[k]!, this.ends[k]!, asBytes));
           }
         }
         if (fresh && values.length > 0) attributes.set(key, values);
