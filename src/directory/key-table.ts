@@ -85,6 +85,9 @@ export class KeyTable {
   /** Scratch for idsOfPlainBytes: each DN's slot hash (-1: another parent), where its first RDN ends. */
   private hashes = new Int32Array(1024);
   private rdnEnds = new Int32Array(1024);
+  /** Set by hashFirstRdn (and underLastParent): where the first RDN ended, whether capitals were folded. */
+  private rdnEnd = 0;
+  private upper = false;
   /** What idsOfPlainBytes read ahead, kept so that those reads are not optimised away. */
   touched = 0;
   /** Whether the last idOfPlainBytes had capitals to fold (its DN is then not its key's spelling). */
@@ -126,44 +129,21 @@ export class KeyTable {
   idOfPlainBytes(buf: Buffer, start: number, end: number): number {
     // Fast path: the first RDN folded and hashed, the parent compared with the last one, one
     // slot read. A hit needs no grammar check: bytes that fold to a plain key are a plain DN.
-    let upper = false;
-    let hash = FNV_OFFSET;
-    let i = start;
-    for (; i < end; i++) {
-      let code = buf[i]!;
-      if (code === COMMA) break;
-      if (code >= 0x41 && code <= 0x5a) {
-        code += 0x20;
-        upper = true;
-      }
-      hash = Math.imul(hash ^ code, FNV_PRIME);
-    }
-    const rdnEnd = i;
-    const parentStart = rdnEnd < end ? rdnEnd + 1 : end;
-    const last = this.lastParent;
-    if (end - parentStart === last.length) {
-      let j = 0;
-      for (; j < last.length; j++) {
-        let code = buf[parentStart + j]!;
-        if (code >= 0x41 && code <= 0x5a) {
-          code += 0x20;
-          upper = true;
-        }
-        if (code !== last[j]) break;
-      }
-      if (j === last.length) {
-        const found = this.probe(buf, start, rdnEnd, Math.imul(hash ^ this.lastParentNumber, FNV_PRIME) & 0x7fffffff, this.lastParentNumber);
-        if (found >= 0) {
-          this.folded = upper;
-          return found;
-        }
+    let hash = this.hashFirstRdn(buf, start, end);
+    const rdnEnd = this.rdnEnd;
+    if (this.underLastParent(buf, rdnEnd, end)) {
+      const found = this.probe(buf, start, rdnEnd, Math.imul(hash ^ this.lastParentNumber, FNV_PRIME) & 0x7fffffff, this.lastParentNumber);
+      if (found >= 0) {
+        this.folded = this.upper;
+        return found;
       }
     }
 
     // Slow path (a new key, or another parent than the last): the grammar decides first.
+    const parentStart = rdnEnd < end ? rdnEnd + 1 : end;
     let state = 0;
-    upper = false;
-    for (i = start; i < end; i++) {
+    let upper = false;
+    for (let i = start; i < end; i++) {
       const code = buf[i]!;
       if (code >= 128) return -1;
       state = NEXT[state * 128 + code]!;
@@ -210,28 +190,12 @@ export class KeyTable {
     out[0] = this.idOfPlainBytes(buf, starts[0]!, ends[0]!);
     const hashes = this.hashes;
     const rdnEnds = this.rdnEnds;
-    const last = this.lastParent;
     const parent = this.lastParentNumber;
     for (let k = 1; k < count; k++) {
-      const start = starts[k]!;
       const end = ends[k]!;
-      let hash = FNV_OFFSET;
-      let i = start;
-      for (; i < end; i++) {
-        let code = buf[i]!;
-        if (code === COMMA) break;
-        if (code >= 0x41 && code <= 0x5a) code += 0x20;
-        hash = Math.imul(hash ^ code, FNV_PRIME);
-      }
-      rdnEnds[k] = i;
-      const parentStart = i < end ? i + 1 : end;
-      let same = end - parentStart === last.length;
-      for (let j = 0; same && j < last.length; j++) {
-        let code = buf[parentStart + j]!;
-        if (code >= 0x41 && code <= 0x5a) code += 0x20;
-        same = code === last[j];
-      }
-      hashes[k] = same ? Math.imul(hash ^ parent, FNV_PRIME) & 0x7fffffff : -1;
+      const hash = this.hashFirstRdn(buf, starts[k]!, end);
+      rdnEnds[k] = this.rdnEnd;
+      hashes[k] = this.underLastParent(buf, this.rdnEnd, end) ? Math.imul(hash ^ parent, FNV_PRIME) & 0x7fffffff : -1;
     }
     const slots = this.slots;
     const mask = slots.length / SLOT - 1;
@@ -246,6 +210,49 @@ export class KeyTable {
       const found = hash >= 0 ? this.probe(buf, starts[k]!, rdnEnds[k]!, hash, parent) : -1;
       out[k] = found >= 0 ? found : this.idOfPlainBytes(buf, starts[k]!, ends[k]!);
     }
+  }
+
+  /**
+   * The hash of the DN's first RDN (`buf[start, …)` up to its first comma), case-folded; where that
+   * RDN ends is left in `rdnEnd`, and whether it had capitals in `upper`.
+   */
+  private hashFirstRdn(buf: Buffer, start: number, end: number): number {
+    let upper = false;
+    let hash = FNV_OFFSET;
+    let i = start;
+    for (; i < end; i++) {
+      let code = buf[i]!;
+      if (code === COMMA) break;
+      if (code >= 0x41 && code <= 0x5a) {
+        code += 0x20;
+        upper = true;
+      }
+      hash = Math.imul(hash ^ code, FNV_PRIME);
+    }
+    this.rdnEnd = i;
+    this.upper = upper;
+    return hash;
+  }
+
+  /**
+   * Whether the DN whose first RDN ends at `rdnEnd` has the last parent seen, compared
+   * case-folded; capitals in the parent are added to `upper`.
+   */
+  private underLastParent(buf: Buffer, rdnEnd: number, end: number): boolean {
+    const last = this.lastParent;
+    const parentStart = rdnEnd < end ? rdnEnd + 1 : end;
+    if (end - parentStart !== last.length) return false;
+    let upper = false;
+    for (let j = 0; j < last.length; j++) {
+      let code = buf[parentStart + j]!;
+      if (code >= 0x41 && code <= 0x5a) {
+        code += 0x20;
+        upper = true;
+      }
+      if (code !== last[j]) return false;
+    }
+    if (upper) this.upper = true;
+    return true;
   }
 
   /** The id whose first RDN is `buf[start, rdnEnd)` (case-folded) under parent number `parent`, or -1. */
