@@ -63,7 +63,8 @@ function checkBases(config: DirectoryConfig): void {
   if (problems.length > 0) throw new ConfigError(problems);
 }
 
-async function openSource(config: DirectoryConfig, logger: Logger, options: ReadOptions): Promise<OpenedSource> {
+/** `concurrent`: the caller makes two searches at once (the second then has a worker, started early). */
+async function openSource(config: DirectoryConfig, logger: Logger, options: ReadOptions, concurrent: boolean): Promise<OpenedSource> {
   checkBases(config);
   if (config.source === 'ldif') {
     if (!config.ldifFile) throw new ConfigError([{ path: 'directory.ldifFile', message: 'required when directory.source is ldif' }]);
@@ -79,13 +80,22 @@ async function openSource(config: DirectoryConfig, logger: Logger, options: Read
       : [];
     return { source, kind: 'ldif', warnings, close: async () => undefined };
   }
-  const session = await openSession(config, { logger, signal: options.signal, onPage: options.onPage });
+  const sessionOptions = { logger, signal: options.signal, onPage: options.onPage };
+  const spare = concurrent ? LdapSource.startSpare(config, sessionOptions) : undefined;
+  let session;
+  try {
+    session = await openSession(config, sessionOptions);
+  } catch (error) {
+    await spare?.close();
+    throw error;
+  }
   try {
     const kind = resolveKind(config.kind, session.rootDse);
     logger.debug({ url: session.displayUrl, kind, detected: config.kind === 'auto', vendorName: firstString(session.rootDse, 'vendorName') }, 'directory vendor');
-    const source = new LdapSource(session, vendorFor(kind), config, { logger, signal: options.signal, onPage: options.onPage });
+    const source = new LdapSource(session, vendorFor(kind), config, sessionOptions, spare);
     return { source, kind, warnings: [], close: () => source.close() };
   } catch (error) {
+    await spare?.close();
     await session.close();
     throw error;
   }
@@ -100,7 +110,8 @@ async function openSource(config: DirectoryConfig, logger: Logger, options: Read
 export async function readDirectory(config: DirectoryConfig, options: ReadOptions = {}): Promise<DirectorySnapshot> {
   const logger = options.logger ?? silentLogger();
   const started = performance.now();
-  const opened = await openSource(config, logger, options);
+  // The group and the user searches run at the same time (buildSnapshot).
+  const opened = await openSource(config, logger, options, true);
   try {
     const snapshot = await buildSnapshot(opened.source, config, { kind: opened.kind, signal: options.signal, warnings: opened.warnings });
     logger.info(
@@ -128,7 +139,7 @@ export async function readDirectory(config: DirectoryConfig, options: ReadOption
 /** Connects (or opens the file) and counts what the group and user queries match, for `validate`. */
 export async function probeDirectory(config: DirectoryConfig, options: ReadOptions = {}): Promise<ProbeResult> {
   const logger = options.logger ?? silentLogger();
-  const opened = await openSource(config, logger, options);
+  const opened = await openSource(config, logger, options, false);
   try {
     const { source } = opened;
     const { groupFilter, userFilter } = planQueries(config, source.vendor);

@@ -47,12 +47,23 @@ export class LdapSource implements EntrySource {
   private spare: OffThreadSearch | undefined;
   private ignoredReferences = 0;
 
-  constructor(session: LdapSession, vendor: Vendor, config: DirectoryConfig, options: SessionOptions) {
+  /** `spare`: a worker started before the session was open (startSpare), for the second search. */
+  constructor(session: LdapSession, vendor: Vendor, config: DirectoryConfig, options: SessionOptions, spare?: OffThreadSearch) {
     this.session = session;
     this.vendor = vendor;
     this.config = config;
     this.options = options;
     this.location = session.displayUrl;
+    this.spare = spare?.connect(session.url, session.displayUrl);
+  }
+
+  /**
+   * A worker for a search beside the main session's, started now, before that session is open:
+   * the thread then loads its modules while the main thread connects and binds. Give it to the
+   * constructor (or close it).
+   */
+  static startSpare(config: DirectoryConfig, options: SessionOptions): OffThreadSearch {
+    return new OffThreadSearch(config, options);
   }
 
   private get logger(): Logger {
@@ -111,7 +122,7 @@ export class LdapSource implements EntrySource {
   }
 
   private offThread(): OffThreadSearch {
-    return new OffThreadSearch(this.session.url, this.session.displayUrl, this.config, this.options);
+    return new OffThreadSearch(this.config, this.options).connect(this.session.url, this.session.displayUrl);
   }
 
   /** Starts the worker for a second search now, so that it is up when the search comes. */

@@ -27,21 +27,19 @@ function deserializeError(error: SerializedError): SyncError {
 }
 
 /**
- * One search read by one worker thread. The worker starts when this is made, so that it is up by
- * the time the search is asked for (starting a thread and loading its modules takes a few hundred
- * milliseconds); `close` ends a worker that was never used.
+ * One search read by one worker thread. The worker starts when this is made, before it is known
+ * which server it will read (starting a thread and loading its modules takes about a hundred
+ * milliseconds, more on a busy machine), and is told by `connect`; `close` ends a worker that was
+ * never used.
  */
 export class OffThreadSearch {
-  readonly url: string;
-  readonly displayUrl: string;
+  private server: { url: string; displayUrl: string } | undefined;
   private readonly config: DirectoryConfig;
   private readonly options: SessionOptions;
   private readonly worker: Worker;
   private used = false;
 
-  constructor(url: string, displayUrl: string, config: DirectoryConfig, options: SessionOptions) {
-    this.url = url;
-    this.displayUrl = displayUrl;
+  constructor(config: DirectoryConfig, options: SessionOptions) {
     this.config = config;
     this.options = options;
     // None of the process's Node options: some are refused in a worker (--expose-gc), some only
@@ -49,9 +47,18 @@ export class OffThreadSearch {
     this.worker = new Worker(WORKER_URL, { execArgv: [] });
     // Until a search listens, a worker that fails to start has nobody to tell.
     this.worker.on('error', () => undefined);
-    // It connects and binds at once, beside the main thread's own search; a failure to connect
-    // comes back with the search, if one is made.
-    this.worker.postMessage({ type: 'connect', url, config } satisfies PageWorkerConnect);
+  }
+
+  /**
+   * The server to read (the one the main session reached). The worker connects and binds at once,
+   * beside the main thread's own search; a failure to connect comes back with the search, if one
+   * is made.
+   */
+  connect(url: string, displayUrl: string): this {
+    if (this.server !== undefined) throw new Error('an OffThreadSearch connects once');
+    this.server = { url, displayUrl };
+    this.worker.postMessage({ type: 'connect', url, config: this.config } satisfies PageWorkerConnect);
+    return this;
   }
 
   /**
@@ -65,6 +72,8 @@ export class OffThreadSearch {
   /** As LdapSession.searchEach for a paged search: every entry to `onEntry`, the references returned. */
   searchEach(request: SearchRequest, onEntry: (entry: RawEntry) => void): Promise<string[]> {
     if (this.used) return Promise.reject(new Error('an OffThreadSearch makes one search'));
+    const server = this.server;
+    if (server === undefined) return Promise.reject(new Error('an OffThreadSearch searches after connect'));
     this.used = true;
     const worker = this.worker;
     const signal = this.options.signal;
@@ -73,8 +82,8 @@ export class OffThreadSearch {
       return Promise.reject(new SyncError('ABORTED', 'directory read aborted', { cause: signal.reason }));
     }
     const { interning: _interning, ...plain } = request; // the KeyTable stays here: pages are decoded here
-    worker.postMessage({ type: 'search', url: this.url, config: this.config, request: plain, ahead: OFF_THREAD_AHEAD } satisfies PageWorkerSearch);
-    const intake = new PageIntake(request, onEntry, this.options, this.displayUrl);
+    worker.postMessage({ type: 'search', url: server.url, config: this.config, request: plain, ahead: OFF_THREAD_AHEAD } satisfies PageWorkerSearch);
+    const intake = new PageIntake(request, onEntry, this.options, server.displayUrl);
     let settled = false;
     // Pages are taken in one at a time, in order, each after the one before (and its hook).
     let chain = Promise.resolve();
@@ -106,10 +115,10 @@ export class OffThreadSearch {
         }
       }).catch(fail);
     });
-    worker.on('error', (error) => fail(new DirectoryError('DIRECTORY_SEARCH', `the search of "${request.base}" on ${this.displayUrl} stopped: its reader thread failed: ${error.message}`, { cause: error })));
+    worker.on('error', (error) => fail(new DirectoryError('DIRECTORY_SEARCH', `the search of "${request.base}" on ${server.displayUrl} stopped: its reader thread failed: ${error.message}`, { cause: error })));
     worker.on('exit', (code) => {
       // After the last message the worker exits by itself; before it, its end is a failure.
-      void chain.then(() => fail(new DirectoryError('DIRECTORY_SEARCH', `the search of "${request.base}" on ${this.displayUrl} stopped: its reader thread exited (${code})`)));
+      void chain.then(() => fail(new DirectoryError('DIRECTORY_SEARCH', `the search of "${request.base}" on ${server.displayUrl} stopped: its reader thread exited (${code})`)));
     });
     return promise;
   }
