@@ -203,6 +203,8 @@ export class LdapSession {
   private established = false;
   private closing = false;
   private lost: DirectoryError | undefined;
+  /** Whether the loss was the server's notice of disconnection (said in the search's error). */
+  private disconnectNotice = false;
   /**
    * Rejects when the connection is lost or the read aborted. Every operation races it: after
    * StartTLS, ldapts does not notice a dead socket and would wait for its operation timeout.
@@ -395,7 +397,8 @@ export class LdapSession {
       return new DirectoryError('DIRECTORY_SEARCH', `${what} timed out after ${this.config.timeoutMs} ms (directory.timeoutMs)`, { cause: error, details });
     }
     if (this.lost) {
-      return new DirectoryError('DIRECTORY_CONNECT', `connection to ${this.displayUrl} lost during the ${what}`, { cause: error, details });
+      const why = this.disconnectNotice ? ' (the server sent a notice of disconnection)' : '';
+      return new DirectoryError('DIRECTORY_CONNECT', `connection to ${this.displayUrl} lost during the ${what}${why}`, { cause: error, details });
     }
     if (error instanceof ResultCodeError) {
       return new DirectoryError('DIRECTORY_SEARCH', `${what} failed: ${error.message} (LDAP result ${error.code})`, { cause: error, details: { ...details, resultCode: error.code } });
@@ -598,7 +601,13 @@ export class LdapSession {
     if (page === undefined) {
       // Message id 0 is unsolicited: a notice of disconnection (RFC 4511 4.4.1) ends every search.
       if (envelope.messageId === 0 && envelope.op === EXTENDED_RESPONSE) {
-        this.failPages(new DirectoryError('DIRECTORY_CONNECT', `${this.displayUrl} sent a notice of disconnection`));
+        // The connection is over: what is asked on it fails as lost, naming the search and page.
+        if (this.lost === undefined) {
+          this.lost = new DirectoryError('DIRECTORY_CONNECT', `${this.displayUrl} sent a notice of disconnection`);
+          this.disconnectNotice = true;
+          this.options.logger.warn({ url: this.displayUrl }, 'directory sent a notice of disconnection');
+        }
+        this.failPages(this.lost);
       } else if (envelope.messageId < FIRST_PAGE_MESSAGE_ID) {
         // An answer to an operation of ldapts' own (a base read while a paged search runs): it
         // gets the message whole, as if it had read the socket itself.

@@ -6,7 +6,8 @@
 // The empty pages are made on the wire: a TCP proxy between the reader and a real slapd answers
 // chosen page requests of the people search itself, with no entries and the very cookie the
 // request carried, so the reader's next request asks slapd for the same page again. Everything
-// else passes through unchanged.
+// else passes through unchanged. The same proxy sends a notice of disconnection in place of a
+// page, as a server shutting down does.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDirectory, type PageEvent } from '../../src/directory/index.ts';
@@ -54,10 +55,20 @@ function pagedSearchOf(message: Buffer, base: string): PageRequest | undefined {
 }
 
 /**
- * Proxies to `target`; `answer(n, request)` is asked for each page request of the people search
- * (n counts from 1) and answers it with an empty page itself when it returns true.
+ * A notice of disconnection (RFC 4511 4.4.1): the unsolicited ExtendedResponse, message id 0,
+ * that a server sends before it closes a connection (result unavailable).
  */
-async function startProxy(target: number, answer: (n: number, request: PageRequest) => boolean): Promise<{ url: string; injected: () => number; close: () => Promise<void> }> {
+function noticeOfDisconnection(): Buffer {
+  const response = tlv(0x78, tlv(0x0a, Buffer.from([52])), tlv(0x04), tlv(0x04, Buffer.from('server shutting down')), tlv(0x8a, Buffer.from('1.3.6.1.4.1.1466.20036')));
+  return tlv(0x30, tlv(0x02, Buffer.from([0])), response);
+}
+
+/**
+ * Proxies to `target`; `answer(n, request)` is asked for each page request of the people search
+ * (n counts from 1) and, when it returns bytes, sends them to the reader instead of passing the
+ * request on.
+ */
+async function startProxy(target: number, answer: (n: number, request: PageRequest) => Buffer | undefined): Promise<{ url: string; injected: () => number; close: () => Promise<void> }> {
   let injected = 0;
   let requests = 0;
   const sockets = new Set<Socket>();
@@ -74,9 +85,10 @@ async function startProxy(target: number, answer: (n: number, request: PageReque
         const message = pending.subarray(0, whole.end);
         pending = pending.subarray(whole.end);
         const request = pagedSearchOf(message, PEOPLE);
-        if (request !== undefined && answer(++requests, request)) {
+        const reply = request === undefined ? undefined : answer(++requests, request);
+        if (reply !== undefined) {
           injected++;
-          client.write(emptyPage(request.messageId, request.cookie));
+          client.write(reply);
         } else {
           upstream.write(message);
         }
@@ -127,7 +139,7 @@ describe.skipIf(!available)('a paged search through empty pages', () => {
   });
 
   it('reads on past an empty page whose cookie says more follow: every user, none twice', async () => {
-    const proxy = await startProxy(Number(new URL(server.url).port), (n) => n === 2 || n === 3);
+    const proxy = await startProxy(Number(new URL(server.url).port), (n, request) => (n === 2 || n === 3 ? emptyPage(request.messageId, request.cookie) : undefined));
     try {
       const pages: PageEvent[] = [];
       const snapshot = await readDirectory(config(proxy.url), { onPage: (event) => void pages.push(event) });
@@ -142,7 +154,7 @@ describe.skipIf(!available)('a paged search through empty pages', () => {
   });
 
   it('gives up, reading nothing, on a server that sends empty pages without end', async () => {
-    const proxy = await startProxy(Number(new URL(server.url).port), (n) => n >= 2);
+    const proxy = await startProxy(Number(new URL(server.url).port), (n, request) => (n >= 2 ? emptyPage(request.messageId, request.cookie) : undefined));
     try {
       const error = await readDirectory(config(proxy.url)).then(
         () => undefined,
@@ -152,6 +164,25 @@ describe.skipIf(!available)('a paged search through empty pages', () => {
       expect((error as DirectoryError).code).toBe('DIRECTORY_INCOMPLETE');
       expect((error as DirectoryError).message).toMatch(/search of "ou=people,dc=example,dc=test" on ldap:\/\/127\.0\.0\.1:\d+: 100 empty pages in a row after page 1/);
       expect(proxy.injected()).toBe(100);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('fails, naming the search and the page, when the server sends a notice of disconnection mid-search', async () => {
+    // The notice alone, the connection left open: the read must not wait for the socket to close.
+    const proxy = await startProxy(Number(new URL(server.url).port), (n) => (n === 3 ? noticeOfDisconnection() : undefined));
+    try {
+      const error = await readDirectory(config(proxy.url)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(DirectoryError);
+      expect((error as DirectoryError).code).toBe('DIRECTORY_CONNECT');
+      expect((error as DirectoryError).message).toMatch(
+        /^connection to ldap:\/\/127\.0\.0\.1:\d+ lost during the search of "ou=people,dc=example,dc=test" with filter \S+ on ldap:\/\/127\.0\.0\.1:\d+ at page 3 \(the server sent a notice of disconnection\)$/,
+      );
+      expect(proxy.injected()).toBe(1);
     } finally {
       await proxy.close();
     }
