@@ -1,6 +1,6 @@
 // The registered secrets and their scrubbing, apart from the logger (log.ts re-exports them), so
-// code that only registers a secret, such as the directory reader's worker thread, does not load
-// the logging library.
+// code that only registers a secret, such as the directory connection, does not need the logging
+// library.
 
 export const REDACTED = '[REDACTED]';
 const secretValues = new Set<string>();

@@ -80,11 +80,10 @@ interface PageOnWire {
 }
 
 /**
- * Takes a paged search's pages in, whichever thread received them: decodes each entry (one
- * decoder for the whole search) and hands it on, collects the references, logs each page and
- * reports it to the page hook.
+ * Takes a paged search's pages in: decodes each entry (one decoder for the whole search) and hands
+ * it on, collects the references, logs each page and reports it to the page hook.
  */
-export class PageIntake {
+class PageIntake {
   readonly references: string[] = [];
   private readonly decoder: EntryDecoder;
   private readonly request: SearchRequest;
@@ -101,7 +100,7 @@ export class PageIntake {
     this.decoder = new EntryDecoder({ binary: new Set((request.binaryAttributes ?? []).map((a) => a.toLowerCase())), interning: request.interning });
   }
 
-  async take(messages: Iterable<Envelope>, page: number): Promise<void> {
+  async take(messages: Envelope[], page: number): Promise<void> {
     let entries = 0;
     for (const message of messages) {
       if (message.op === SEARCH_RESULT_ENTRY) {
@@ -454,29 +453,14 @@ export class LdapSession {
   }
 
   /**
-   * A paged search whose pages are handed on undecoded (see pagedMessages), failing as searchEach
-   * does: for the worker that reads a search off the main thread.
-   */
-  async searchPages(request: SearchRequest, takePage: (messages: Envelope[], page: number) => Promise<void>): Promise<void> {
-    this.ensureUsable(`search of "${request.base}"`);
-    let page = 0;
-    try {
-      await this.pagedMessages(request, this.searchOptions(request), (done) => (page = done), takePage);
-    } catch (error) {
-      throw this.searchError(error, request, page + 1);
-    }
-  }
-
-  /**
    * A paged subtree search (RFC 2696) spoken on the session's socket directly: each page request
    * is encoded by ldapts and its responses are framed here (wire.ts). Pages are pipelined: as soon
    * as a page is complete its successor is asked for, and the page's entry and reference messages
    * go to `takePage` (undecoded, in the order they came) while the server prepares the next one.
    * The search goes on while the server returns a cookie, through empty pages too (Active
-   * Directory sends some), and is complete only at a page without one. The worker that reads a
-   * search off the main thread (page-worker.ts) passes the messages on as they are.
+   * Directory sends some), and is complete only at a page without one.
    */
-  async pagedMessages(
+  private async pagedMessages(
     request: SearchRequest,
     options: SearchOptions,
     pagesDone: (pages: number) => void,

@@ -63,8 +63,7 @@ function checkBases(config: DirectoryConfig): void {
   if (problems.length > 0) throw new ConfigError(problems);
 }
 
-/** `concurrent`: the caller makes two searches at once (the second then has a worker, started early). */
-async function openSource(config: DirectoryConfig, logger: Logger, options: ReadOptions, concurrent: boolean): Promise<OpenedSource> {
+async function openSource(config: DirectoryConfig, logger: Logger, options: ReadOptions): Promise<OpenedSource> {
   checkBases(config);
   if (config.source === 'ldif') {
     if (!config.ldifFile) throw new ConfigError([{ path: 'directory.ldifFile', message: 'required when directory.source is ldif' }]);
@@ -80,22 +79,13 @@ async function openSource(config: DirectoryConfig, logger: Logger, options: Read
       : [];
     return { source, kind: 'ldif', warnings, close: async () => undefined };
   }
-  const sessionOptions = { logger, signal: options.signal, onPage: options.onPage };
-  const spare = concurrent ? LdapSource.startSpare(config, sessionOptions) : undefined;
-  let session;
-  try {
-    session = await openSession(config, sessionOptions);
-  } catch (error) {
-    await spare?.close();
-    throw error;
-  }
+  const session = await openSession(config, { logger, signal: options.signal, onPage: options.onPage });
   try {
     const kind = resolveKind(config.kind, session.rootDse);
     logger.debug({ url: session.displayUrl, kind, detected: config.kind === 'auto', vendorName: firstString(session.rootDse, 'vendorName') }, 'directory vendor');
-    const source = new LdapSource(session, vendorFor(kind), config, sessionOptions, spare);
+    const source = new LdapSource(session, vendorFor(kind), config, { logger, signal: options.signal, onPage: options.onPage });
     return { source, kind, warnings: [], close: () => source.close() };
   } catch (error) {
-    await spare?.close();
     await session.close();
     throw error;
   }
@@ -110,8 +100,7 @@ async function openSource(config: DirectoryConfig, logger: Logger, options: Read
 export async function readDirectory(config: DirectoryConfig, options: ReadOptions = {}): Promise<DirectorySnapshot> {
   const logger = options.logger ?? silentLogger();
   const started = performance.now();
-  // The group and the user searches run at the same time (buildSnapshot).
-  const opened = await openSource(config, logger, options, true);
+  const opened = await openSource(config, logger, options);
   try {
     const snapshot = await buildSnapshot(opened.source, config, { kind: opened.kind, signal: options.signal, warnings: opened.warnings });
     logger.info(
@@ -139,7 +128,7 @@ export async function readDirectory(config: DirectoryConfig, options: ReadOption
 /** Connects (or opens the file) and counts what the group and user queries match, for `validate`. */
 export async function probeDirectory(config: DirectoryConfig, options: ReadOptions = {}): Promise<ProbeResult> {
   const logger = options.logger ?? silentLogger();
-  const opened = await openSource(config, logger, options, false);
+  const opened = await openSource(config, logger, options);
   try {
     const { source } = opened;
     const { groupFilter, userFilter } = planQueries(config, source.vendor);

@@ -8,7 +8,6 @@ import type { Logger } from '../log.ts';
 import { LdapSession, displayUrl, type SearchRequest, type SessionOptions } from './connection.ts';
 import type { RawEntry } from './entry.ts';
 import type { KeyTable } from './key-table.ts';
-import { OffThreadSearch } from './off-thread.ts';
 import { completeRanges, hasRanges, rangeRequest } from './range.ts';
 import type { EntrySource } from './source.ts';
 import type { Vendor } from './vendors.ts';
@@ -43,27 +42,20 @@ export class LdapSource implements EntrySource {
   private readonly referralSessions = new Map<string, LdapSession>();
   /** Whether a paged search is running on `session`. */
   private mainBusy = false;
-  /** A worker started by prepare() and not used yet. */
-  private spare: OffThreadSearch | undefined;
+  /**
+   * More connections to the same server, for paged searches that run beside the main session's
+   * (OpenLDAP keeps one paged search per connection): each runs one search at a time. Opened by
+   * prepare() or when a search needs one; an opening that failed fails the search that waits for it.
+   */
+  private readonly sideSessions: Array<{ opening: Promise<LdapSession>; busy: boolean }> = [];
   private ignoredReferences = 0;
 
-  /** `spare`: a worker started before the session was open (startSpare), for the second search. */
-  constructor(session: LdapSession, vendor: Vendor, config: DirectoryConfig, options: SessionOptions, spare?: OffThreadSearch) {
+  constructor(session: LdapSession, vendor: Vendor, config: DirectoryConfig, options: SessionOptions) {
     this.session = session;
     this.vendor = vendor;
     this.config = config;
     this.options = options;
     this.location = session.displayUrl;
-    this.spare = spare?.connect(session.url, session.displayUrl);
-  }
-
-  /**
-   * A worker for a search beside the main session's, started now, before that session is open:
-   * the thread then loads its modules while the main thread connects and binds. Give it to the
-   * constructor (or close it).
-   */
-  static startSpare(config: DirectoryConfig, options: SessionOptions): OffThreadSearch {
-    return new OffThreadSearch(config, options);
   }
 
   private get logger(): Logger {
@@ -104,35 +96,43 @@ export class LdapSource implements EntrySource {
   async searchSubtree(base: string, filter: string, attributes: string[], ranged: string[], onEntry: (entry: RawEntry) => void, table?: KeyTable): Promise<void> {
     // Values come back under the plain name unless cut into ranges; only those are interned.
     const interning = table === undefined ? undefined : { table, attributes: new Set(ranged.map((name) => name.toLowerCase())) };
-    // The main session when it is free; a search that runs beside another one is read by a
-    // worker thread with its own connection (OpenLDAP keeps one paged search per connection, and
-    // receiving is most of a large search's cost).
+    // The main session when it is free; a search that runs beside another one has a connection
+    // of its own, read on this thread too (a worker thread for it was measured no faster on two
+    // cores, and slower for a small directory: starting one costs about as much as reading it).
     if (!this.mainBusy) {
       this.mainBusy = true;
       try {
-        await this.searchOn(this.session, this.session, base, filter, attributes, ranged, onEntry, 0, interning);
+        await this.searchOn(this.session, base, filter, attributes, ranged, onEntry, 0, interning);
       } finally {
         this.mainBusy = false;
       }
       return;
     }
-    const offThread = this.spare ?? this.offThread();
-    this.spare = undefined;
-    await this.searchOn(offThread, this.session, base, filter, attributes, ranged, onEntry, 0, interning);
+    const side = this.sideSessions.find((s) => !s.busy) ?? this.openSideSession();
+    side.busy = true;
+    try {
+      await this.searchOn(await side.opening, base, filter, attributes, ranged, onEntry, 0, interning);
+    } finally {
+      side.busy = false;
+    }
   }
 
-  private offThread(): OffThreadSearch {
-    return new OffThreadSearch(this.config, this.options).connect(this.session.url, this.session.displayUrl);
+  private openSideSession(): { opening: Promise<LdapSession>; busy: boolean } {
+    const opening = LdapSession.open(this.session.url, this.config, this.options);
+    // Reported to the search that waits for it; never unobserved before that (or at close).
+    opening.catch(() => undefined);
+    const side = { opening, busy: false };
+    this.sideSessions.push(side);
+    return side;
   }
 
-  /** Starts the worker for a second search now, so that it is up when the search comes. */
+  /** Opens the connections for that many searches at once now, so they are ready when the searches come. */
   prepare(concurrentSearches: number): void {
-    if (concurrentSearches > 1 && this.spare === undefined) this.spare = this.offThread();
+    while (this.sideSessions.length < concurrentSearches - 1) this.openSideSession();
   }
 
-  /** `searcher` runs the paged search; `session` (the same server) the base reads that complete ranges. */
+  /** `session` runs the paged search, then the base reads that complete ranged attributes. */
   private async searchOn(
-    searcher: LdapSession | OffThreadSearch,
     session: LdapSession,
     base: string,
     filter: string,
@@ -146,7 +146,7 @@ export class LdapSource implements EntrySource {
     // requests, which wait until the paged search is over: from there on, entries are held and
     // passed on after it, in the order the server sent them.
     const held: RawEntry[] = [];
-    const references = await searcher.searchEach(
+    const references = await session.searchEach(
       {
         base,
         scope: 'sub',
@@ -180,7 +180,7 @@ export class LdapSource implements EntrySource {
       if (!target) throw new DirectoryError('DIRECTORY_SEARCH', `${where}: cannot follow referral ${reference}`, { details: { base, reference } });
       const referred = await this.referralSession(target.url);
       this.logger.debug({ reference: displayUrl(target.url), base: target.base ?? base }, 'following referral');
-      await this.searchOn(referred, referred, target.base ?? base, filter, attributes, ranged, onEntry, hops + 1, interning);
+      await this.searchOn(referred, target.base ?? base, filter, attributes, ranged, onEntry, hops + 1, interning);
     }
   }
 
@@ -213,9 +213,8 @@ export class LdapSource implements EntrySource {
   }
 
   async close(): Promise<void> {
-    await this.spare?.close();
-    this.spare = undefined;
-    await Promise.all([...this.referralSessions.values()].map((session) => session.close()));
+    const sides = this.sideSessions.splice(0).map(({ opening }) => opening.then((session) => session.close(), () => undefined));
+    await Promise.all([...sides, ...[...this.referralSessions.values()].map((session) => session.close())]);
     await this.session.close();
   }
 }

@@ -193,15 +193,6 @@ export function readEnvelope(buf: Buffer, start: number, end: number): Envelope 
   return { start, end: messageEnd, messageId, op, cursor, opEnd };
 }
 
-/** The messages of a buffer that holds whole LDAPMessages back to back (a page from the worker). */
-export function* readMessages(buf: Buffer): Generator<Envelope> {
-  for (let at = 0; at < buf.length; ) {
-    const envelope = readEnvelope(buf, at, buf.length);
-    yield envelope;
-    at = envelope.end;
-  }
-}
-
 export interface EntryOptions {
   /** Lower-case names of attributes whose values are kept as bytes. */
   binary: ReadonlySet<string>;

@@ -161,18 +161,6 @@ describe('Dockerfile build layout', () => {
     expect(smoke.stderr).toBe('');
     expect(smoke.stdout).toBe('loaded');
 
-    // The directory reader's worker thread starts from the built layout: its module is found next
-    // to the one that starts it, and it answers a read it cannot make with a DirectoryError.
-    const offThread = asUser([
-      '--input-type=module',
-      '-e',
-      "const { OffThreadSearch } = await import('./dist/directory/off-thread.js'); const { silentLogger } = await import('./dist/log.js'); " +
-        "const search = new OffThreadSearch('ldap://127.0.0.1:1', 'ldap://127.0.0.1:1', { urls: ['ldap://127.0.0.1:1'], allowInsecure: true, startTls: false, tlsVerify: true, connectTimeoutMs: 2000, timeoutMs: 2000, pageSize: 10 }, { logger: silentLogger() }); " +
-        "await search.searchEach({ base: 'dc=x', scope: 'sub', filter: '(objectClass=*)', attributes: ['cn'], paged: true }, () => undefined).then(() => process.stdout.write('read'), (e) => process.stdout.write(`${e.name} ${e.code}`));",
-    ]);
-    expect(offThread.stderr).toBe('');
-    expect(offThread.stdout).toBe('DirectoryError DIRECTORY_CONNECT');
-
     // The state volume is the runtime user's: the run lock can be taken and released there.
     const state = join(image.root, 'var/lib/qlik-group-sync');
     const locking = asUser([
