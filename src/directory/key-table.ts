@@ -65,6 +65,23 @@ function isPlainKey(key: string): boolean {
   return state === FINAL;
 }
 
+/**
+ * Whether `buf[start, end)` is a plain DN (the grammar above, ASCII): -1 when it is not, else 1
+ * when it has capitals (its key is then its lower-case form) and 0 when it has none.
+ */
+function plainCase(buf: Buffer, start: number, end: number): number {
+  let state = 0;
+  let upper = 0;
+  for (let i = start; i < end; i++) {
+    const code = buf[i]!;
+    if (code >= 128) return -1;
+    state = NEXT[state * 128 + code]!;
+    if (state < 0) return -1;
+    if (code >= 0x41 && code <= 0x5a) upper = 1;
+  }
+  return state === FINAL ? upper : -1;
+}
+
 export class KeyTable {
   /** Ids of the keys that are not plain DNs (the plain ones are in the byte index). */
   private readonly idsByKey = new Map<string, number>();
@@ -129,43 +146,51 @@ export class KeyTable {
   idOfPlainBytes(buf: Buffer, start: number, end: number): number {
     // Fast path: the first RDN folded and hashed, the parent compared with the last one, one
     // slot read. A hit needs no grammar check: bytes that fold to a plain key are a plain DN.
-    let hash = this.hashFirstRdn(buf, start, end);
+    const hash = this.hashFirstRdn(buf, start, end);
     const rdnEnd = this.rdnEnd;
     if (this.underLastParent(buf, rdnEnd, end)) {
-      const found = this.probe(buf, start, rdnEnd, Math.imul(hash ^ this.lastParentNumber, FNV_PRIME) & 0x7fffffff, this.lastParentNumber);
+      const parent = this.lastParentNumber;
+      const slotHash = Math.imul(hash ^ parent, FNV_PRIME) & 0x7fffffff;
+      const found = this.probe(buf, start, rdnEnd, slotHash, parent);
       if (found >= 0) {
         this.folded = this.upper;
         return found;
       }
+      // A new key under the last parent (most new keys: the members of one OU, first seen).
+      return this.addPlain(buf, start, end, rdnEnd, slotHash, parent);
     }
 
-    // Slow path (a new key, or another parent than the last): the grammar decides first.
+    // Another parent than the last: the grammar decides first, then the parent gets its number.
+    const upper = plainCase(buf, start, end);
+    if (upper < 0) return -1;
     const parentStart = rdnEnd < end ? rdnEnd + 1 : end;
-    let state = 0;
-    let upper = false;
-    for (let i = start; i < end; i++) {
-      const code = buf[i]!;
-      if (code >= 128) return -1;
-      state = NEXT[state * 128 + code]!;
-      if (state < 0) return -1;
-      if (code >= 0x41 && code <= 0x5a) upper = true;
-    }
-    if (state !== FINAL) return -1;
-    this.folded = upper;
     const text = buf.toString('latin1', parentStart, end).toLowerCase();
     const parent = this.parentNumber(text);
     this.lastParent = Buffer.from(text, 'latin1');
     this.lastParentNumber = parent;
-    hash = Math.imul(hash ^ parent, FNV_PRIME) & 0x7fffffff;
-    const found = this.probe(buf, start, rdnEnd, hash, parent);
-    if (found >= 0) return found;
+    const slotHash = Math.imul(hash ^ parent, FNV_PRIME) & 0x7fffffff;
+    const found = this.probe(buf, start, rdnEnd, slotHash, parent);
+    if (found >= 0) {
+      this.folded = upper === 1;
+      return found;
+    }
+    return this.addPlain(buf, start, end, rdnEnd, slotHash, parent, upper);
+  }
 
+  /**
+   * Adds the DN in `buf[start, end)`, not in the index, under parent number `parent` (its slot
+   * hash given): its id, or -1 when it is not a plain DN. `upper`: plainCase's answer, if known.
+   */
+  private addPlain(buf: Buffer, start: number, end: number, rdnEnd: number, slotHash: number, parent: number, upper = plainCase(buf, start, end)): number {
+    if (upper < 0) return -1;
+    const folded = upper === 1;
+    this.folded = folded;
     const dn = buf.toString('latin1', start, end);
-    const key = upper ? dn.toLowerCase() : dn;
+    const key = folded ? dn.toLowerCase() : dn;
     const id = this.keys.length;
     this.keys.push(key);
-    if (upper) this.firstDns.set(id, dn);
-    this.index(id, hash, parent, key, rdnEnd - start);
+    if (folded) this.firstDns.set(id, dn);
+    this.index(id, slotHash, parent, key, rdnEnd - start);
     return id;
   }
 
@@ -176,8 +201,8 @@ export class KeyTable {
    * this first hashes every DN whose parent is the last parent seen (the common case: members
    * under one OU), then reads each one's index slot (reads that do not depend on each other, so
    * the processor has many in flight), and only then looks them up, in order, finding the slots
-   * in the cache. The first DN, a DN with another parent, or one not in the index yet, takes
-   * idOfPlainBytes.
+   * in the cache. The first DN and a DN with another parent take idOfPlainBytes; one under the
+   * last parent that is not in the index yet is added as it is met.
    */
   idsOfPlainBytes(buf: Buffer, starts: Int32Array, ends: Int32Array, count: number, out: Int32Array): void {
     if (this.hashes.length < count) {
@@ -207,8 +232,12 @@ export class KeyTable {
     this.touched = sum;
     for (let k = 1; k < count; k++) {
       const hash = hashes[k]!;
-      const found = hash >= 0 ? this.probe(buf, starts[k]!, rdnEnds[k]!, hash, parent) : -1;
-      out[k] = found >= 0 ? found : this.idOfPlainBytes(buf, starts[k]!, ends[k]!);
+      if (hash < 0) {
+        out[k] = this.idOfPlainBytes(buf, starts[k]!, ends[k]!);
+        continue;
+      }
+      const found = this.probe(buf, starts[k]!, rdnEnds[k]!, hash, parent);
+      out[k] = found >= 0 ? found : this.addPlain(buf, starts[k]!, ends[k]!, rdnEnds[k]!, hash, parent);
     }
   }
 
