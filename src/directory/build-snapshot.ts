@@ -147,6 +147,18 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
   /** Entries read but skipped (no id, missing attribute). */
   const skipped = new Map<number, { dn: string; why: string }>();
   const uidToUser = new Map<string, number>();
+  /**
+   * Ids must be unique: they are what renames are tracked by. Each id is noted as its entry is
+   * taken in (while it is fresh in memory); the ones seen twice are warned about at the end, in a
+   * fixed order, whichever way the two searches interleaved.
+   */
+  const seenIds = new Set<string>();
+  const sharedIds = new Set<string>();
+  const noteId = (id: string): void => {
+    const before = seenIds.size;
+    seenIds.add(id);
+    if (seenIds.size === before) sharedIds.add(id);
+  };
 
   const decodeId = (entry: RawEntry): string | undefined => {
     const value = entry.attributes.get(idKey)?.[0];
@@ -183,6 +195,7 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
     const user: DirectoryUser = { id, dn: entry.dn, key: table.key(keyId), attributes, enabled: !vendor.isDisabled(entry) };
     if (outsideBase) user.outsideBase = true;
     users.set(keyId, user);
+    noteId(id);
     kinds[keyId]! |= USER;
     if (usesUids) {
       const uids = entry.attributes.get(uidKey);
@@ -261,6 +274,7 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
     };
     const draft = { group, memberIds: only ?? Int32Array.from(memberIds), memberUids };
     groups.set(keyId, draft);
+    noteId(id);
     kinds[keyId]! |= GROUP;
     return draft;
   };
@@ -398,12 +412,15 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
     warnings.push({ code: 'MEMBER_UNRESOLVED', message: `memberUid "${uid}" (listed in ${names(referrers)}) matches no user read`, subject: uid });
   }
 
-  // 4. Ids must be unique: they are what renames are tracked by.
-  const ids = new Map<string, string>();
-  for (const item of [...finalGroups.values(), ...users.values()]) {
-    const other = ids.get(item.id);
-    if (other !== undefined) warnings.push({ code: 'DUPLICATE_ID', message: `${other} and ${item.dn} have the same id ${item.id}`, subject: item.dn });
-    else ids.set(item.id, item.dn);
+  // 4. Ids seen twice (noteId): each later holder named with the first, groups before users.
+  if (sharedIds.size > 0) {
+    const first = new Map<string, string>();
+    for (const item of [...finalGroups.values(), ...users.values()]) {
+      if (!sharedIds.has(item.id)) continue;
+      const other = first.get(item.id);
+      if (other !== undefined) warnings.push({ code: 'DUPLICATE_ID', message: `${other} and ${item.dn} have the same id ${item.id}`, subject: item.dn });
+      else first.set(item.id, item.dn);
+    }
   }
 
   checkAborted();

@@ -172,6 +172,31 @@ describe('membership rules', () => {
     expect(snapshot.warnings.find((w) => w.code === 'ENTRY_SKIPPED' && w.subject?.startsWith('uid=nomail'))!.message).toMatch(/missing mail/);
   });
 
+  it('warns about entries that share an id, naming the first holder, groups before users, whatever the order read', async () => {
+    const shared = derivedId('one id');
+    const withId = (entry: string, id: string): string => entry.replace(/entryUUID: .*/, `entryUUID: ${id}`);
+    const entries = [
+      withId(person('carol'), shared),
+      person('alice'),
+      withId(person('bob'), derivedId('user alice')),
+      withId(groupOfNames('g', [`uid=alice,ou=people,${BASE}`]), shared),
+    ];
+    for (const order of [entries, [...entries].reverse()]) {
+      const snapshot = await read(order.join('\n'));
+      // Every entry is kept (the planner refuses what it cannot tell apart); each later holder is named.
+      expect(snapshot.users.map((u) => u.attributes.uid).sort()).toEqual(['alice', 'bob', 'carol']);
+      const duplicates = snapshot.warnings.filter((w) => w.code === 'DUPLICATE_ID').map((w) => w.message);
+      expect(duplicates.sort()).toEqual(
+        [
+          `cn=g,ou=groups,${BASE} and uid=carol,ou=people,${BASE} have the same id ${shared}`,
+          `${order === entries ? 'uid=alice' : 'uid=bob'},ou=people,${BASE} and ${order === entries ? 'uid=bob' : 'uid=alice'},ou=people,${BASE} have the same id ${derivedId('user alice')}`,
+        ].sort(),
+      );
+    }
+    // No warning when every id is unique.
+    expect((await read([person('alice'), person('bob')].join('\n'))).warnings).toEqual([]);
+  });
+
   it('only the attributes matching needs are required: a user without mail is still a member when matched by uid', async () => {
     const text = [
       person('alice'),
