@@ -8,8 +8,7 @@
 // read steps returned, without JSON's cost.
 //
 // The bridge's code is the built one (dist/, which `npm run bench` compiles first), as the container
-// image runs it; from source, every process, and the reader's worker thread, would first strip
-// the types of each module it loads.
+// image runs it; from source, every process would first strip the types of each module it loads.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
 import { Client } from 'ldapts';
