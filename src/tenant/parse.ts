@@ -86,24 +86,38 @@ export function parseRole(value: unknown, where: Where): TenantRole {
 const USER_STATUSES = ['active', 'invited', 'disabled', 'deleted', 'provisioned'] as const;
 
 /**
- * `providerTypes` resolves an assigned group's provider type when the item leaves it out (it is
- * optional in the API); a group neither labelled nor known is an error.
+ * The tenant's groups as assignments (id, name, provider type), for parseUser: an assigned group
+ * that matches one of them in all three is that one object. A large tenant lists a million
+ * assignments of some thousand groups; shared, they cost one object and one id string per group
+ * (not per assignment), and the planner's lookups by id find strings already hashed.
  */
-export function parseUser(value: unknown, where: Where, providerTypes?: ReadonlyMap<string, 'idp' | 'custom'>): TenantUser {
+export function assignmentsOf(groups: readonly TenantGroup[]): Map<string, AssignedGroup> {
+  return new Map(groups.map((g) => [g.id, { id: g.id, name: g.name, providerType: g.providerType }]));
+}
+
+/**
+ * `known` (assignmentsOf the tenant's groups) resolves an assigned group's provider type when the
+ * item leaves it out (it is optional in the API); a group neither labelled nor known is an error.
+ * An assignment equal to a known one is that object (assignments are never changed in place).
+ */
+export function parseUser(value: unknown, where: Where, known?: ReadonlyMap<string, AssignedGroup>): TenantUser {
   const o = object(value, where, 'user');
   const name = optionalString(o, 'name', where);
   const email = optionalString(o, 'email', where);
   const assignedGroups: AssignedGroup[] = array(o, 'assignedGroups', where)
-    .map((item, i) => {
+    .map((item, i): AssignedGroup => {
       const g = object(item, where, `assignedGroups[${i}]`);
       const id = string(g, 'id', where, `assignedGroups[${i}].`);
+      const group = known?.get(id);
       let providerType: 'idp' | 'custom' | undefined =
-        g.providerType === undefined ? providerTypes?.get(id) : oneOf(g, 'providerType', ['idp', 'custom'] as const, where, `assignedGroups[${i}].`);
+        g.providerType === undefined ? group?.providerType : oneOf(g, 'providerType', ['idp', 'custom'] as const, where, `assignedGroups[${i}].`);
       if (providerType === undefined) {
-        if (providerTypes) fail(where, `assignedGroups[${i}].providerType`, `is missing and group ${id} is not among the tenant's groups (changed during the read? run again)`);
+        if (known) fail(where, `assignedGroups[${i}].providerType`, `is missing and group ${id} is not among the tenant's groups (changed during the read? run again)`);
         providerType = 'idp';
       }
-      return { id, name: string(g, 'name', where, `assignedGroups[${i}].`), providerType };
+      const groupName = string(g, 'name', where, `assignedGroups[${i}].`);
+      if (group !== undefined && group.name === groupName && group.providerType === providerType) return group;
+      return { id, name: groupName, providerType };
     })
     .sort(byId);
   return {

@@ -6,7 +6,7 @@
 import { TenantError } from '../errors.ts';
 import type { TenantCore } from './core.ts';
 import { pages } from './paging.ts';
-import { parseGroup, parseRole, parseUser } from './parse.ts';
+import { assignmentsOf, parseGroup, parseRole, parseUser } from './parse.ts';
 import { listPath, USER_FIELDS } from './queries.ts';
 import type { TenantGroup, TenantRole, TenantSnapshot, TenantUser } from './snapshot.ts';
 
@@ -89,8 +89,8 @@ export async function readTenant(core: TenantCore, signal?: AbortSignal): Promis
   const userAt = at('/api/v1/users');
   const groups: TenantGroup[] = unique(core, 'groups', rawGroups.map((g, i) => parseGroup(g, groupAt(i))));
   const roles: TenantRole[] = unique(core, 'roles', rawRoles.map((r, i) => parseRole(r, roleAt(i))));
-  const providerTypes = new Map(groups.map((g) => [g.id, g.providerType] as const));
-  const users: TenantUser[] = unique(core, 'users', rawUsers.map((u, i) => parseUser(u, userAt(i), providerTypes)));
+  const known = assignmentsOf(groups);
+  const users: TenantUser[] = unique(core, 'users', rawUsers.map((u, i) => parseUser(u, userAt(i), known)));
 
   groups.sort((a, b) => compare(a.id, b.id));
   roles.sort((a, b) => compare(a.name, b.name) || compare(a.id, b.id));

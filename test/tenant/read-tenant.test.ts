@@ -69,6 +69,22 @@ describe('readTenant', () => {
     });
   });
 
+  it("shares one object per group among the users it is assigned to, unless the assignment differs from the group's listing", async () => {
+    const more = [
+      users[0],
+      { id: hex24(0x30), subject: 'carol', status: 'active', assignedGroups: [{ id: hex24(3), name: 'CG-Sales', providerType: 'custom' }] },
+      // Renamed between the two listings: the assignment keeps the name it was listed with.
+      { id: hex24(0x40), subject: 'dave', status: 'active', assignedGroups: [{ id: hex24(3), name: 'CG-Sales (old)' }] },
+    ];
+    mock = listings(new MockTenant()).on({ method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS } }, { status: 200, json: page(more) });
+    const snapshot = await createTenantClient(tenantConfig(), { dispatcher: mock.agent }).readTenant();
+    const [bob, carol, dave] = snapshot.users;
+    expect(bob!.assignedGroups[1]).toEqual({ id: hex24(3), name: 'CG-Sales', providerType: 'custom' });
+    expect(carol!.assignedGroups[0]).toBe(bob!.assignedGroups[1]);
+    expect(dave!.assignedGroups).toEqual([{ id: hex24(3), name: 'CG-Sales (old)', providerType: 'custom' }]);
+    expect(dave!.assignedGroups[0]).not.toBe(bob!.assignedGroups[1]);
+  });
+
   it('returns nothing when a page still fails after the retries: TENANT_INCOMPLETE naming the listing and page', async () => {
     mock = listings(new MockTenant())
       .on({ method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS } }, { status: 200, json: page([users[0]], `${TENANT}/api/v1/users?limit=100&fields=${USER_FIELDS}&next=u2`) });
