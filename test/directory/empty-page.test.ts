@@ -133,6 +133,13 @@ describe.skipIf(!available)('a paged search through empty pages', () => {
       users: { baseDns: [PEOPLE] },
     });
 
+  /** What a read through `url` fails with (undefined when it succeeds). */
+  const readFailure = (url: string): Promise<unknown> =>
+    readDirectory(config(url)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
   it('reads all 300 users over several pages when no page is empty', async () => {
     const snapshot = await readDirectory(config(server.url));
     expect(snapshot.users).toHaveLength(300);
@@ -156,10 +163,7 @@ describe.skipIf(!available)('a paged search through empty pages', () => {
   it('gives up, reading nothing, on a server that sends empty pages without end', async () => {
     const proxy = await startProxy(Number(new URL(server.url).port), (n, request) => (n >= 2 ? emptyPage(request.messageId, request.cookie) : undefined));
     try {
-      const error = await readDirectory(config(proxy.url)).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const error = await readFailure(proxy.url);
       expect(error).toBeInstanceOf(DirectoryError);
       expect((error as DirectoryError).code).toBe('DIRECTORY_INCOMPLETE');
       expect((error as DirectoryError).message).toMatch(/search of "ou=people,dc=example,dc=test" on ldap:\/\/127\.0\.0\.1:\d+: 100 empty pages in a row after page 1/);
@@ -173,10 +177,7 @@ describe.skipIf(!available)('a paged search through empty pages', () => {
     // The notice alone, the connection left open: the read must not wait for the socket to close.
     const proxy = await startProxy(Number(new URL(server.url).port), (n) => (n === 3 ? noticeOfDisconnection() : undefined));
     try {
-      const error = await readDirectory(config(proxy.url)).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const error = await readFailure(proxy.url);
       expect(error).toBeInstanceOf(DirectoryError);
       expect((error as DirectoryError).code).toBe('DIRECTORY_CONNECT');
       expect((error as DirectoryError).message).toMatch(
