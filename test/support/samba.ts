@@ -9,7 +9,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync,
+  closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,6 +146,42 @@ async function acquirePortLock(timeoutMs: number): Promise<() => void> {
   }
 }
 
+/** Whether process `pid` is a Samba process with a file open under `prefix` (one of our run folders). */
+function isOurSamba(pid: string, prefix: string): boolean {
+  try {
+    if (!readlinkSync(`/proc/${pid}/exe`).endsWith('/samba')) return false;
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(prefix);
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false; // gone, or not ours to look at
+  }
+}
+
+/**
+ * Kills Samba servers that an earlier test process started and never stopped: one killed before
+ * its exit hook ran (a test runner ending a worker on a hook timeout) leaves Samba's own processes
+ * behind, holding the fixed ports. They are known by their open files in a run folder of ours.
+ * Called with the port lock held, so no live test process is using one.
+ */
+async function killLeftovers(): Promise<void> {
+  const prefix = join(tmpdir(), 'qgs-samba-');
+  const pids = readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && isOurSamba(pid, prefix));
+  for (const pid of pids) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  if (pids.length === 0) return;
+  await waitFor('leftover samba to free its ports', async () => !(await portOpen(LDAP_PORT)) && !(await portOpen(LDAPS_PORT)), { timeoutMs: 10_000 }).catch(() => undefined);
+}
+
 function readFileSafe(path: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -207,6 +243,7 @@ export async function startSamba(options: SambaOptions = {}): Promise<SambaServe
   let runDir: string | undefined;
   let child: ChildProcess | undefined;
   try {
+    await killLeftovers();
     for (const port of [LDAP_PORT, LDAPS_PORT]) {
       if (await portOpen(port)) throw new Error(`startSamba: port ${port} is already in use on 127.0.0.1 (a system slapd or samba?)`);
     }
