@@ -13,8 +13,9 @@ import { DirectoryError, SyncError } from '../errors.ts';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser, Warning } from './snapshot.ts';
 import { dnKey, isWithin, tryDnKey } from './dn.ts';
 import { firstString, valueToString, type AttributeValue, type RawEntry } from './entry.ts';
-import { KeyTable } from './key-table.ts';
 import { orFilters, parenthesize } from './filter.ts';
+import { IdSet } from './id-set.ts';
+import { KeyTable } from './key-table.ts';
 import type { EntrySource } from './source.ts';
 import type { Vendor } from './vendors.ts';
 
@@ -152,12 +153,10 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
    * taken in (while it is fresh in memory); the ones seen twice are warned about at the end, in a
    * fixed order, whichever way the two searches interleaved.
    */
-  const seenIds = new Set<string>();
+  const seenIds = new IdSet();
   const sharedIds = new Set<string>();
   const noteId = (id: string): void => {
-    const before = seenIds.size;
-    seenIds.add(id);
-    if (seenIds.size === before) sharedIds.add(id);
+    if (!seenIds.add(id)) sharedIds.add(id);
   };
 
   const decodeId = (entry: RawEntry): string | undefined => {
