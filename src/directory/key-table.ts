@@ -269,6 +269,8 @@ export class KeyTable {
    */
   private underLastParent(buf: Buffer, rdnEnd: number, end: number): boolean {
     const last = this.lastParent;
+    // No parent (a one-RDN DN) only for a DN with no comma: `cn=a,` is not plain, not `cn=a`.
+    if (last.length === 0) return rdnEnd === end;
     const parentStart = rdnEnd < end ? rdnEnd + 1 : end;
     if (end - parentStart !== last.length) return false;
     let upper = false;

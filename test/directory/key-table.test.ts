@@ -88,6 +88,26 @@ describe('KeyTable: plain DNs by their bytes', () => {
     expect(table.size).toBe(0);
   });
 
+  it('does not take a DN that ends in a comma for the one-RDN DN before it, one by one or in a batch', () => {
+    const table = new KeyTable();
+    const a = lookUp(table, 'cn=a');
+    expect(lookUp(table, 'cn=a,')).toBe(-1); // the last parent seen is the empty one, as for cn=a
+    const values = ['uid=x,ou=p', 'o=b', 'uid=y,ou=p', 'cn=a,', 'cn=a'];
+    const buf = Buffer.from(values.join(''), 'latin1');
+    const starts = new Int32Array(values.length);
+    const ends = new Int32Array(values.length);
+    let at = 0;
+    values.forEach((value, k) => {
+      starts[k] = at;
+      at += value.length;
+      ends[k] = at;
+    });
+    const out = new Int32Array(values.length);
+    table.idsOfPlainBytes(buf, starts, ends, values.length, out);
+    expect(out[3]).toBe(-1);
+    expect(out[4]).toBe(a);
+  });
+
   it('agrees with dnKey on every string: plain ones get the id of their key, the others none', () => {
     const alphabet = fc.constantFrom(...'aAbZ09=, .-_@+\\#"é;'.split(''));
     fc.assert(
