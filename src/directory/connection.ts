@@ -289,8 +289,12 @@ export class LdapSession {
     };
   }
 
-  /** Connects, upgrades with StartTLS when configured, binds. Throws DirectoryError or ConfigError. */
-  static async open(url: string, config: DirectoryConfig, options: SessionOptions): Promise<LdapSession> {
+  /**
+   * Connects, upgrades with StartTLS when configured, binds. Throws DirectoryError or ConfigError.
+   * `again`: another connection to a server a session of this read already reached (its warnings
+   * about the TLS settings were given then, once).
+   */
+  static async open(url: string, config: DirectoryConfig, options: SessionOptions, again = false): Promise<LdapSession> {
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -313,8 +317,8 @@ export class LdapSession {
     const session = new LdapSession(url, config, options);
     const where = session.displayUrl;
     const logger = options.logger;
-    if (plain) logger.warn({ url: where }, 'directory connection without TLS (directory.allowInsecure): credentials and data travel in clear text');
-    if (!config.tlsVerify && !plain) logger.warn({ url: where }, 'directory TLS certificate verification is off (directory.tlsVerify=false)');
+    if (!again && plain) logger.warn({ url: where }, 'directory connection without TLS (directory.allowInsecure): credentials and data travel in clear text');
+    if (!again && !config.tlsVerify && !plain) logger.warn({ url: where }, 'directory TLS certificate verification is off (directory.tlsVerify=false)');
     if (options.signal?.aborted) throw abortedError(options.signal.reason);
     options.signal?.addEventListener('abort', session.onAbort, { once: true });
 
@@ -587,9 +591,12 @@ export class LdapSession {
       if (envelope.messageId === 0 && envelope.op === EXTENDED_RESPONSE) {
         // The connection is over: what is asked on it fails as lost, naming the search and page.
         if (this.lost === undefined) {
-          this.lost = new DirectoryError('DIRECTORY_CONNECT', `${this.displayUrl} sent a notice of disconnection`);
+          const lost = new DirectoryError('DIRECTORY_CONNECT', `${this.displayUrl} sent a notice of disconnection`);
+          this.lost = lost;
           this.disconnectNotice = true;
           this.options.logger.warn({ url: this.displayUrl }, 'directory sent a notice of disconnection');
+          // As for a closed socket: an operation of ldapts' own waiting on this connection fails now.
+          setImmediate(() => this.interrupt(lost));
         }
         this.failPages(this.lost);
       } else if (envelope.messageId < FIRST_PAGE_MESSAGE_ID) {

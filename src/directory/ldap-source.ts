@@ -118,7 +118,7 @@ export class LdapSource implements EntrySource {
   }
 
   private openSideSession(): { opening: Promise<LdapSession>; busy: boolean } {
-    const opening = LdapSession.open(this.session.url, this.config, this.options);
+    const opening = LdapSession.open(this.session.url, this.config, this.options, true);
     // Reported to the search that waits for it; never unobserved before that (or at close).
     opening.catch(() => undefined);
     const side = { opening, busy: false };

@@ -222,7 +222,11 @@ describe.skipIf(!available)('OpenLDAP (slapd)', () => {
       const error = await failure(readDirectory(config({ startTls: false })));
       expect(error).toBeInstanceOf(ConfigError);
       expect(error.message).toMatch(/directory\.startTls: .*clear text/);
-      await expect(readDirectory(config({ startTls: false, allowInsecure: true }))).resolves.toMatchObject({ kind: 'openldap' });
+      const lines: string[] = [];
+      const logger = createLogger({ level: 'warn', format: 'json', destination: { write: (line: string) => void lines.push(line) } });
+      await expect(readDirectory(config({ startTls: false, allowInsecure: true }), { logger })).resolves.toMatchObject({ kind: 'openldap' });
+      // Said once per read, though the read opens two connections (the group and user searches).
+      expect(lines.filter((line) => line.includes('credentials and data travel in clear text'))).toHaveLength(1);
     });
 
     it('fails over to the next URL when one cannot be reached, and names every URL when none can', async () => {
