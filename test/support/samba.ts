@@ -146,10 +146,10 @@ async function acquirePortLock(timeoutMs: number): Promise<() => void> {
   }
 }
 
-/** Whether process `pid` is a Samba process with a file open under `prefix` (one of our run folders). */
+/** Whether process `pid` is a Samba process (samba or a daemon it starts) with a file open under `prefix` (one of our run folders). */
 function isOurSamba(pid: string, prefix: string): boolean {
   try {
-    if (!readlinkSync(`/proc/${pid}/exe`).endsWith('/samba')) return false;
+    if (!/\/(samba|smbd|winbindd)$/.test(readlinkSync(`/proc/${pid}/exe`))) return false;
     return readdirSync(`/proc/${pid}/fd`).some((fd) => {
       try {
         return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(prefix);
