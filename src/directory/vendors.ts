@@ -4,6 +4,7 @@
 // and how to tell the vendors apart from the root DSE. Nothing else in the reader names a vendor.
 import type { DirectoryConfig } from '../config/types.ts';
 import { attributeValues, firstString, stringValues, type AttributeValue, type RawEntry } from './entry.ts';
+import { canonicalUuidWords } from './uuid.ts';
 
 export type VendorKind = 'activeDirectory' | 'openldap';
 
@@ -66,23 +67,12 @@ export function encodeObjectGuid(guid: string): Buffer {
 
 const UUID_TEXT = /^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$/;
 
-/** True for a UUID already in canonical form (lower-case hex, dashes at 8, 13, 18 and 23), as slapd sends entryUUID. */
-function isCanonicalUuid(value: string): boolean {
-  if (value.length !== 36) return false;
-  for (let i = 0; i < 36; i++) {
-    const code = value.charCodeAt(i);
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (code !== 0x2d) return false;
-    } else if (!((code >= 0x30 && code <= 0x39) || (code >= 0x61 && code <= 0x66))) {
-      return false;
-    }
-  }
-  return true;
-}
+/** Scratch for canonicalUuidWords (only whether a value is canonical is wanted here). */
+const UUID_WORDS = new Int32Array(4);
 
 function decodeUuidText(value: string): string | undefined {
   // The common case without a regular expression or a new string (one per user, at every read).
-  if (isCanonicalUuid(value)) return value;
+  if (canonicalUuidWords(value, UUID_WORDS)) return value;
   const match = UUID_TEXT.exec(value.trim());
   return match ? match[1]!.toLowerCase() : undefined;
 }
