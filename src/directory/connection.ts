@@ -27,6 +27,7 @@ import {
   SEARCH_RESULT_DONE,
   SEARCH_RESULT_ENTRY,
   SEARCH_RESULT_REFERENCE,
+  blankEnvelope,
   decodeDone,
   decodeReference,
   readEnvelope,
@@ -73,15 +74,16 @@ export interface SearchRequest {
 
 /** One page request on the wire: what to do with each response message for its message id. */
 interface PageOnWire {
-  /** An entry or a reference, kept for when the page is complete. */
-  keep(envelope: Envelope): void;
+  /** An entry or a reference, taken in as it arrives: the envelope and its bytes are valid during the call only. */
+  take(envelope: Envelope): void;
   resolve(done: SearchDone): void;
   fail(error: unknown): void;
 }
 
 /**
- * Takes a paged search's pages in: decodes each entry (one decoder for the whole search) and hands
- * it on, collects the references, logs each page and reports it to the page hook.
+ * Takes a paged search's pages in: decodes each entry as its message arrives (one decoder for the
+ * whole search) and hands it on, collects the references, logs each page once it is complete and
+ * reports it to the page hook.
  */
 class PageIntake {
   readonly references: string[] = [];
@@ -100,16 +102,18 @@ class PageIntake {
     this.decoder = new EntryDecoder({ binary: new Set((request.binaryAttributes ?? []).map((a) => a.toLowerCase())), interning: request.interning });
   }
 
-  async take(messages: Envelope[], page: number): Promise<void> {
-    let entries = 0;
-    for (const message of messages) {
-      if (message.op === SEARCH_RESULT_ENTRY) {
-        this.onEntry(this.decoder.decode(message.cursor, message.opEnd));
-        entries++;
-      } else {
-        for (const uri of decodeReference(message.cursor, message.opEnd)) this.references.push(uri);
-      }
+  /** One entry or reference message; true for an entry. */
+  take(message: Envelope): boolean {
+    if (message.op === SEARCH_RESULT_ENTRY) {
+      this.onEntry(this.decoder.decode(message.cursor, message.opEnd));
+      return true;
     }
+    for (const uri of decodeReference(message.cursor, message.opEnd)) this.references.push(uri);
+    return false;
+  }
+
+  /** Page `page` is complete, with `entries` entries. */
+  async pageDone(page: number, entries: number): Promise<void> {
     this.total += entries;
     const { base, filter } = this.request;
     this.options.logger.trace({ url: this.displayUrl, base, page, entries }, 'directory page');
@@ -117,10 +121,11 @@ class PageIntake {
   }
 }
 
-/** A complete page: its SearchResultDone and the entries and references before it, not yet decoded. */
+/** A complete page: its SearchResultDone, and how many entry and reference messages came before it. */
 interface PageAnswer {
   done: SearchDone;
-  messages: Envelope[];
+  messages: number;
+  entries: number;
 }
 
 /** Consecutive empty pages that still carry a cookie before the read gives up (a server looping). */
@@ -163,26 +168,42 @@ function abortedError(cause?: unknown): SyncError {
   return new SyncError('ABORTED', 'directory read aborted', cause === undefined ? undefined : { cause });
 }
 
-/** Bytes a directly read TLS socket decrypts into before they are copied out (see secureConnect). */
+/** Bytes a directly read TLS socket decrypts into before they are handed on (see secureConnect). */
 const READ_BUFFER_BYTES = 64 * 1024;
 
 /**
+ * A socket made by secureConnect can hand its decrypted bytes to `reader` in place: the bytes
+ * `buf[0, length)` are valid during the call only (the buffer is reused for the next read).
+ */
+interface DirectRead {
+  reader: ((buf: Buffer, length: number) => void) | undefined;
+}
+const directReads = new WeakMap<Socket, DirectRead>();
+
+/**
  * tls.connect for ldapts. For an ldaps:// connection (ldapts calls it as `(port, host, options)`)
- * the socket is read with `onread`: each decrypted chunk lands in one reused buffer and is handed
- * on as a `data` event carrying a copy. A server sends one TLS record per entry (slapd writes each
- * message on its own), so a large search is a hundred thousand chunks, and the readable-stream
- * bookkeeping each chunk otherwise goes through costs more than the decryption. Listeners see
- * exactly the bytes and events they would have; StartTLS (`options.socket` given, where Node
- * ignores onread) takes the plain path.
+ * the socket is read with `onread`: each decrypted chunk lands in one reused buffer. A server
+ * sends one TLS record per entry (slapd writes each message on its own), so a large search is a
+ * hundred thousand chunks, and the readable-stream bookkeeping each chunk otherwise goes through
+ * costs more than the decryption. While a paged search reads the socket (DirectRead) each chunk
+ * is framed and decoded where it landed; otherwise it is handed on as a `data` event carrying a
+ * copy, so ldapts' listeners see exactly the bytes and events they would have. StartTLS
+ * (`options.socket` given, where Node ignores onread) takes the plain path.
  */
 function secureConnect(args: unknown[]): TLSSocket {
   const [port, host, options] = args;
   if (typeof port !== 'number' || typeof host !== 'string') return (tlsConnect as (...a: unknown[]) => TLSSocket)(...args);
   const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  const direct: DirectRead = { reader: undefined };
   let socket: TLSSocket | undefined;
   const onread = {
     buffer,
     callback: (length: number): boolean => {
+      const reader = direct.reader;
+      if (reader !== undefined) {
+        reader(buffer, length);
+        return true;
+      }
       const chunk = Buffer.allocUnsafe(length);
       buffer.copy(chunk, 0, 0, length);
       socket!.emit('data', chunk);
@@ -190,6 +211,7 @@ function secureConnect(args: unknown[]): TLSSocket {
     },
   };
   socket = tlsConnect(port, host, { ...(options as ConnectionOptions), onread } as ConnectionOptions);
+  directReads.set(socket, direct);
   return socket;
 }
 
@@ -432,7 +454,7 @@ export class LdapSession {
     try {
       if (request.paged) {
         const intake = new PageIntake(request, onEntry, this.options, this.displayUrl);
-        await this.pagedMessages(request, options, (done) => (page = done), (messages, number) => intake.take(messages, number));
+        await this.pagedSearch(request, options, (done) => (page = done), intake);
         return intake.references;
       }
       page = 1;
@@ -458,18 +480,13 @@ export class LdapSession {
 
   /**
    * A paged subtree search (RFC 2696) spoken on the session's socket directly: each page request
-   * is encoded by ldapts and its responses are framed here (wire.ts). Pages are pipelined: as soon
-   * as a page is complete its successor is asked for, and the page's entry and reference messages
-   * go to `takePage` (undecoded, in the order they came) while the server prepares the next one.
-   * The search goes on while the server returns a cookie, through empty pages too (Active
-   * Directory sends some), and is complete only at a page without one.
+   * is encoded by ldapts and its responses are framed here (wire.ts) and go to `intake` as they
+   * arrive, so a page is taken in while the server is still sending it. As soon as a page is
+   * complete its successor is asked for, before the page hook runs. The search goes on while the
+   * server returns a cookie, through empty pages too (Active Directory sends some), and is
+   * complete only at a page without one.
    */
-  private async pagedMessages(
-    request: SearchRequest,
-    options: SearchOptions,
-    pagesDone: (pages: number) => void,
-    takePage: (messages: Envelope[], page: number) => Promise<void>,
-  ): Promise<void> {
+  private async pagedSearch(request: SearchRequest, options: SearchOptions, pagesDone: (pages: number) => void, intake: PageIntake): Promise<void> {
     const filter = FilterParser.parseString(request.filter);
     const ask = (cookie: Buffer | undefined): Promise<PageAnswer> => {
       const messageId = this.nextMessageId();
@@ -483,20 +500,25 @@ export class LdapSession {
         timeLimit: options.timeLimit ?? 0,
         controls: [new PagedResultsControl({ value: { size: this.config.pageSize, ...(cookie ? { cookie } : {}) } })],
       }).write();
-      const messages: Envelope[] = [];
-      const answer = this.sendPage(messageId, bytes, (envelope) => void messages.push(envelope)).then((done) => ({ done, messages }));
+      let messages = 0;
+      let entries = 0;
+      const take = (envelope: Envelope): void => {
+        messages++;
+        if (intake.take(envelope)) entries++;
+      };
+      const answer = this.sendPage(messageId, bytes, take).then((done) => ({ done, messages, entries }));
       answer.catch(() => undefined); // awaited below, or abandoned when the search fails first
       return answer;
     };
     let emptyInARow = 0;
     let next = ask(undefined);
     for (let page = 1; ; page++) {
-      const { done, messages } = await this.race(next);
+      const { done, messages, entries } = await this.race(next);
       if (done.resultCode !== 0) throw StatusCodeParser.parse({ status: done.resultCode, errorMessage: done.diagnosticMessage } as Parameters<typeof StatusCodeParser.parse>[0]);
       this.ensureUsable(`page ${page} of the search of "${request.base}"`);
       pagesDone(page);
       const more = done.cookie !== undefined && done.cookie.length > 0;
-      emptyInARow = messages.length === 0 ? emptyInARow + 1 : 0;
+      emptyInARow = messages === 0 ? emptyInARow + 1 : 0;
       if (more && emptyInARow >= MAX_EMPTY_PAGES) {
         throw new DirectoryError(
           'DIRECTORY_INCOMPLETE',
@@ -505,7 +527,7 @@ export class LdapSession {
         );
       }
       if (more) next = ask(done.cookie);
-      await takePage(messages, page);
+      await intake.pageDone(page, entries);
       if (!more) return;
     }
   }
@@ -522,7 +544,7 @@ export class LdapSession {
    * back after (no ldapts operation runs meanwhile). A page must be done within
    * directory.timeoutMs; if not, the connection is dropped, as ldapts does on its own timeouts.
    */
-  private sendPage(messageId: number, bytes: Buffer, keep: PageOnWire['keep']): Promise<SearchDone> {
+  private sendPage(messageId: number, bytes: Buffer, take: PageOnWire['take']): Promise<SearchDone> {
     const socket = this.socket;
     if (socket === undefined || socket.destroyed) {
       return Promise.reject(new DirectoryError('DIRECTORY_CONNECT', `connection to ${this.displayUrl} is closed`));
@@ -546,7 +568,7 @@ export class LdapSession {
       for (const open of this.sockets) open.destroy();
     }, this.config.timeoutMs);
     this.pages.set(messageId, {
-      keep,
+      take,
       resolve: (done) => {
         finish(true);
         resolve(done);
@@ -568,23 +590,31 @@ export class LdapSession {
     this.forward = (message) => {
       for (const listener of previous) listener(message);
     };
-    const onData = (chunk: Buffer): void => {
+    const push = (chunk: Buffer, transient: boolean, length: number): void => {
       try {
-        this.framer.push(chunk, this.onMessage);
+        this.framer.push(chunk, this.onMessage, transient, length);
       } catch (error) {
         this.failPages(error);
       }
     };
-    socket.on('data', onData);
+    // Read in place where the socket allows it (secureConnect), else from its data events.
+    const direct = directReads.get(socket);
+    const onData = (chunk: Buffer): void => push(chunk, false, chunk.length);
+    if (direct !== undefined) direct.reader = (buf, length) => push(buf, true, length);
+    else socket.on('data', onData);
     this.restoreListeners = () => {
       this.forward = undefined;
-      socket.off('data', onData);
+      if (direct !== undefined) direct.reader = undefined;
+      else socket.off('data', onData);
       for (const listener of previous) socket.on('data', listener);
     };
   }
 
+  /** The envelope of the message being handled (each is done with before the next is read). */
+  private readonly envelope = blankEnvelope();
+
   private readonly onMessage = (buf: Buffer, start: number, end: number): void => {
-    const envelope = readEnvelope(buf, start, end);
+    const envelope = readEnvelope(buf, start, end, this.envelope);
     const page = this.pages.get(envelope.messageId);
     if (page === undefined) {
       // Message id 0 is unsolicited: a notice of disconnection (RFC 4511 4.4.1) ends every search.
@@ -601,8 +631,8 @@ export class LdapSession {
         this.failPages(this.lost);
       } else if (envelope.messageId < FIRST_PAGE_MESSAGE_ID) {
         // An answer to an operation of ldapts' own (a base read while a paged search runs): it
-        // gets the message whole, as if it had read the socket itself.
-        this.forward?.(buf.subarray(start, end));
+        // gets the message whole, as if it had read the socket itself (a copy: `buf` may be reused).
+        this.forward?.(Buffer.from(buf.subarray(start, end)));
       }
       return;
     }
@@ -610,7 +640,7 @@ export class LdapSession {
       switch (envelope.op) {
         case SEARCH_RESULT_ENTRY:
         case SEARCH_RESULT_REFERENCE:
-          page.keep(envelope);
+          page.take(envelope);
           break;
         case SEARCH_RESULT_DONE:
           page.resolve(decodeDone(envelope));

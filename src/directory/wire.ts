@@ -113,6 +113,8 @@ export class Cursor {
 /**
  * Splits a byte stream into whole LDAPMessages, whatever the chunk boundaries. A message that
  * arrives in many chunks (a group with many members) is joined once, when its last byte is in.
+ * A chunk may be `transient`: its bytes are overwritten after the call (a socket's reused read
+ * buffer), so what is kept of it for later is copied; each message is handed on during the call.
  */
 export class MessageFramer {
   private pending: Buffer[] = [];
@@ -127,22 +129,27 @@ export class MessageFramer {
     this.need = -1;
   }
 
-  push(chunk: Buffer, onMessage: (buf: Buffer, start: number, end: number) => void): void {
+  /** Frames `chunk[0, length)`. */
+  push(chunk: Buffer, onMessage: (buf: Buffer, start: number, end: number) => void, transient = false, length = chunk.length): void {
     let buf = chunk;
+    let end = length;
     if (this.pending.length > 0) {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
+      const piece = length === chunk.length ? chunk : chunk.subarray(0, length);
+      this.pending.push(transient ? Buffer.from(piece) : piece);
+      this.pendingBytes += length;
       if (this.need >= 0 && this.pendingBytes < this.need) return;
       buf = Buffer.concat(this.pending, this.pendingBytes);
+      end = buf.length;
       this.pending = [];
       this.pendingBytes = 0;
       this.need = -1;
     }
     let pos = 0;
-    while (pos < buf.length) {
-      const total = messageLength(buf, pos);
-      if (total < 0 || pos + total > buf.length) {
-        const rest = buf.subarray(pos);
+    while (pos < end) {
+      const total = messageLength(buf, pos, end);
+      if (total < 0 || pos + total > end) {
+        // A rest of a transient chunk is copied; one of a joined message is already a copy.
+        const rest = transient && buf === chunk ? Buffer.from(buf.subarray(pos, end)) : buf.subarray(pos, end);
         this.pending = [rest];
         this.pendingBytes = rest.length;
         this.need = total;
@@ -154,15 +161,15 @@ export class MessageFramer {
   }
 }
 
-/** The whole size of the message starting at `pos`, or -1 when its header is not all there yet. */
-function messageLength(buf: Buffer, pos: number): number {
+/** The whole size of the message starting at `pos`, or -1 when its header is not all in `buf[pos, end)` yet. */
+function messageLength(buf: Buffer, pos: number, end: number): number {
   if (buf[pos] !== SEQUENCE) throw new WireError(`message starts with tag 0x${buf[pos]!.toString(16)}, expected a SEQUENCE`);
-  if (pos + 1 >= buf.length) return -1;
+  if (pos + 1 >= end) return -1;
   const first = buf[pos + 1]!;
   if (first < 0x80) return 2 + first;
   const bytes = first & 0x7f;
   if (bytes === 0 || bytes > 4) throw new WireError(`unsupported message length form 0x${first.toString(16)}`);
-  if (pos + 2 + bytes > buf.length) return -1;
+  if (pos + 2 + bytes > end) return -1;
   let length = 0;
   for (let i = 0; i < bytes; i++) length = length * 256 + buf[pos + 2 + i]!;
   if (length > MAX_MESSAGE_BYTES) throw new WireError(`message of ${length} bytes`);
@@ -183,14 +190,37 @@ export interface Envelope {
   opEnd: number;
 }
 
-export function readEnvelope(buf: Buffer, start: number, end: number): Envelope {
-  const cursor = new Cursor(buf, start);
+/** An envelope to fill again and again (readEnvelope's `into`). */
+export function blankEnvelope(): Envelope {
+  return { start: 0, end: 0, messageId: 0, op: 0, cursor: new Cursor(Buffer.alloc(0), 0), opEnd: 0 };
+}
+
+/**
+ * Reads the envelope of the message in `buf[start, end)`. With `into`, that envelope (and its
+ * cursor) is filled and returned instead of a new one: a reader that is done with each message
+ * before the next one comes allocates nothing per message.
+ */
+export function readEnvelope(buf: Buffer, start: number, end: number, into?: Envelope): Envelope {
+  let cursor: Cursor;
+  if (into === undefined) {
+    cursor = new Cursor(buf, start);
+  } else {
+    cursor = into.cursor;
+    cursor.buf = buf;
+    cursor.pos = start;
+  }
   const messageEnd = cursor.enter(SEQUENCE, end, 'LDAPMessage');
   const messageId = cursor.integer(INTEGER, messageEnd, 'messageID');
   if (cursor.pos >= messageEnd) throw new WireError(`message ${messageId}: protocolOp missing`);
   const op = buf[cursor.pos++]!;
   const opEnd = cursor.length(messageEnd, `message ${messageId} protocolOp`);
-  return { start, end: messageEnd, messageId, op, cursor, opEnd };
+  if (into === undefined) return { start, end: messageEnd, messageId, op, cursor, opEnd };
+  into.start = start;
+  into.end = messageEnd;
+  into.messageId = messageId;
+  into.op = op;
+  into.opEnd = opEnd;
+  return into;
 }
 
 export interface EntryOptions {

@@ -34,6 +34,31 @@ describe('MessageFramer', () => {
     expect(frame(stream, Array.from({ length: stream.length }, (_, i) => i))).toEqual(messages);
   });
 
+  it('reads a reused read buffer: what it keeps for later is copied before the buffer is overwritten', () => {
+    // As a socket read in place hands it over: each chunk lands in one buffer, is followed there by
+    // bytes that are not part of it, and is overwritten as soon as the framer returns.
+    const big = 'uid=u,ou=people,dc=t'.repeat(2000);
+    const messages = [entryMessage(7, 'cn=a,dc=t', [['member', [big]]]), entryMessage(7, 'cn=b,dc=t', []), searchDone(7, 0, Buffer.from('c'))];
+    const stream = Buffer.concat(messages);
+    const reused = Buffer.alloc(stream.length + 16);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: stream.length }), { maxLength: 40 }), (cuts) => {
+        const framer = new MessageFramer();
+        const seen: Buffer[] = [];
+        let from = 0;
+        for (const cut of [...cuts.filter((c) => c > 0 && c < stream.length)].sort((a, b) => a - b).concat(stream.length)) {
+          reused.fill(0x30);
+          stream.copy(reused, 0, from, cut);
+          framer.push(reused, (buf, start, end) => void seen.push(Buffer.from(buf.subarray(start, end))), true, cut - from);
+          reused.fill(0xee);
+          from = cut;
+        }
+        expect(seen).toEqual(messages);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('refuses a stream that is not a sequence of LDAP messages', () => {
     expect(() => frame(Buffer.from([0x04, 0x01, 0x41]), [])).toThrow(WireError);
     expect(() => frame(Buffer.from([0x30, 0x80, 0x00, 0x00]), [])).toThrow(/unsupported message length form/);
