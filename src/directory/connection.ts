@@ -347,7 +347,8 @@ export class LdapSession {
     try {
       if (parsed.protocol === 'ldap:' && config.startTls) {
         try {
-          await session.race(session.client.startTLS(session.tlsOptions(parsed.hostname)));
+          // ldapts bounds the StartTLS request but not the TLS handshake after it.
+          await session.race(session.withDeadline(session.client.startTLS(session.tlsOptions(parsed.hostname)), config.connectTimeoutMs, 'StartTLS'));
         } catch (error) {
           if (error instanceof ResultCodeError) {
             throw new DirectoryError('DIRECTORY_TLS', `${where} refused StartTLS: ${error.message}`, { cause: error, details: { url: where } });
@@ -385,6 +386,23 @@ export class LdapSession {
       if (options.signal?.aborted) throw abortedError(error);
       throw error;
     }
+  }
+
+  /**
+   * `operation`, or after `ms` a DIRECTORY_CONNECT error and the connection dropped (directory.
+   * connectTimeoutMs bounds connecting, TLS handshake included).
+   */
+  private withDeadline<T>(operation: Promise<T>, ms: number, phase: string): Promise<T> {
+    const { promise: expired, reject } = Promise.withResolvers<never>();
+    const timer = setTimeout(() => {
+      const error = new DirectoryError('DIRECTORY_CONNECT', `${phase} with ${this.displayUrl} timed out after ${ms} ms (directory.connectTimeoutMs)`, { details: { url: this.displayUrl } });
+      // Noted before the sockets go: closing this session then drops them rather than says goodbye.
+      this.lost ??= error;
+      reject(error);
+      for (const socket of this.sockets) socket.destroy();
+    }, ms);
+    operation.catch(() => undefined); // settles after the sockets are gone
+    return Promise.race([operation, expired]).finally(() => clearTimeout(timer));
   }
 
   private connectError(error: unknown, phase: string): DirectoryError {

@@ -1,9 +1,13 @@
-// Connection checks that need no server: configuration refused before any socket is opened.
+// Connection checks that need no directory server: configuration refused before any socket is
+// opened, and a StartTLS handshake that never finishes (a loopback server that answers the
+// StartTLS request, then nothing).
+import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { displayUrl, openSession } from '../../src/directory/connection.ts';
 import { parseReferral } from '../../src/directory/ldap-source.ts';
 import { ConfigError, DirectoryError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/log.ts';
+import { element, ldapMessage, octets, tlv } from '../support/ber.ts';
 import { directoryConfig } from './config.ts';
 
 const options = { logger: silentLogger() };
@@ -27,6 +31,43 @@ describe('openSession', () => {
     expect(error).toBeInstanceOf(DirectoryError);
     expect((error as DirectoryError).code).toBe('DIRECTORY_TLS');
     expect((error as DirectoryError).message).toContain('/nonexistent/ca.pem');
+  });
+});
+
+describe('a StartTLS handshake the server never answers', () => {
+  it('fails after directory.connectTimeoutMs, naming StartTLS, and leaves no connection open', async () => {
+    const sockets = new Set<Socket>();
+    let handshakeBytes = 0;
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      let answered = false;
+      socket.on('data', (chunk: Buffer) => {
+        if (answered) {
+          handshakeBytes += chunk.length; // the TLS ClientHello, never answered
+          return;
+        }
+        answered = true;
+        // The StartTLS ExtendedRequest's message id, then a successful ExtendedResponse.
+        const id = element(chunk, element(chunk, 0).start);
+        const messageId = chunk.readUIntBE(id.start, id.end - id.start);
+        socket.write(ldapMessage(messageId, tlv(0x78, tlv(0x0a, Buffer.from([0])), octets(''), octets(''))));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const error = await openSession(directoryConfig({ urls: [`ldap://127.0.0.1:${port}`], startTls: true, connectTimeoutMs: 300, timeoutMs: 5_000 }), options).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DirectoryError);
+      expect((error as DirectoryError).code).toBe('DIRECTORY_CONNECT');
+      expect((error as DirectoryError).message).toBe(`StartTLS with ldap://127.0.0.1:${port} timed out after 300 ms (directory.connectTimeoutMs)`);
+      expect(handshakeBytes).toBeGreaterThan(0);
+      for (let waited = 0; sockets.size > 0 && waited < 2_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(sockets.size).toBe(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
