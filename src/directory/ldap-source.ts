@@ -33,21 +33,32 @@ export function parseReferral(reference: string): ReferralTarget | undefined {
   return { url: match[1]!, base: base === '' ? undefined : base };
 }
 
+interface Pooled {
+  opening: Promise<LdapSession>;
+  /** Set once opened. */
+  session: LdapSession | undefined;
+  busy: boolean;
+}
+
 export class LdapSource implements EntrySource {
   readonly location: string;
   readonly vendor: Vendor;
   private readonly session: LdapSession;
   private readonly config: DirectoryConfig;
   private readonly options: SessionOptions;
-  private readonly referralSessions = new Map<string, LdapSession>();
   /** Whether a paged search is running on `session`. */
   private mainBusy = false;
   /**
-   * More connections to the same server, for paged searches that run beside the main session's
-   * (OpenLDAP keeps one paged search per connection): each runs one search at a time. Opened by
-   * prepare() or when a search needs one; an opening that failed fails the search that waits for it.
+   * Connections besides the main session, by server (lower-case URL): more to the main server, for
+   * paged searches that run beside the main session's, and those to the servers referrals lead
+   * to. OpenLDAP keeps one paged search per connection, so each runs one search at a time: a
+   * search takes a free one or opens another (two searches that follow referrals to one server at
+   * once get one each). An opening that failed stays in the pool and fails the searches that get
+   * it: a read never tries the same credentials twice on one server.
    */
-  private readonly sideSessions: Array<{ opening: Promise<LdapSession>; busy: boolean }> = [];
+  private readonly pools = new Map<string, Pooled[]>();
+  /** Aborts the pooled connections still being opened when the source closes. */
+  private readonly closing = new AbortController();
   private ignoredReferences = 0;
 
   constructor(session: LdapSession, vendor: Vendor, config: DirectoryConfig, options: SessionOptions) {
@@ -108,27 +119,49 @@ export class LdapSource implements EntrySource {
       }
       return;
     }
-    const side = this.sideSessions.find((s) => !s.busy) ?? this.openSideSession();
-    side.busy = true;
-    try {
-      await this.searchOn(await side.opening, base, filter, attributes, ranged, onEntry, 0, interning);
-    } finally {
-      side.busy = false;
-    }
+    await this.onPooled(this.session.url, (side) => this.searchOn(side, base, filter, attributes, ranged, onEntry, 0, interning));
   }
 
-  private openSideSession(): { opening: Promise<LdapSession>; busy: boolean } {
-    const opening = LdapSession.open(this.session.url, this.config, this.options, true);
-    // Reported to the search that waits for it; never unobserved before that (or at close).
-    opening.catch(() => undefined);
-    const side = { opening, busy: false };
-    this.sideSessions.push(side);
-    return side;
+  /** The connections to `url` (lower-cased). */
+  private pool(url: string): Pooled[] {
+    const key = url.toLowerCase();
+    let pool = this.pools.get(key);
+    if (pool === undefined) {
+      pool = [];
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** Opens one more connection to `url`, into its pool. */
+  private openPooled(url: string): Pooled {
+    const pool = this.pool(url);
+    // The TLS-setting warnings are given once per server.
+    const again = pool.length > 0 || url.toLowerCase() === this.session.url.toLowerCase();
+    const read = this.options.signal;
+    const signal = read === undefined ? this.closing.signal : AbortSignal.any([read, this.closing.signal]);
+    const opening = LdapSession.open(url, this.config, { ...this.options, signal }, again);
+    const pooled: Pooled = { opening, session: undefined, busy: false };
+    // A failure is reported to the search that waits for it; never unobserved before that (or at close).
+    opening.then((session) => (pooled.session = session), () => undefined);
+    pool.push(pooled);
+    return pooled;
+  }
+
+  /** Runs `search` on a connection of its own to `url`, taken from the pool for its duration. */
+  private async onPooled(url: string, search: (session: LdapSession) => Promise<void>): Promise<void> {
+    const pooled = this.pool(url).find((candidate) => !candidate.busy) ?? this.openPooled(url);
+    pooled.busy = true;
+    try {
+      await search(await pooled.opening);
+    } finally {
+      pooled.busy = false;
+    }
   }
 
   /** Opens the connections for that many searches at once now, so they are ready when the searches come. */
   prepare(concurrentSearches: number): void {
-    while (this.sideSessions.length < concurrentSearches - 1) this.openSideSession();
+    while (this.pool(this.session.url).length < concurrentSearches - 1) this.openPooled(this.session.url);
   }
 
   /** `session` runs the paged search, then the base reads that complete ranged attributes. */
@@ -178,19 +211,9 @@ export class LdapSource implements EntrySource {
     for (const reference of references) {
       const target = parseReferral(reference);
       if (!target) throw new DirectoryError('DIRECTORY_SEARCH', `${where}: cannot follow referral ${reference}`, { details: { base, reference } });
-      const referred = await this.referralSession(target.url);
       this.logger.debug({ reference: displayUrl(target.url), base: target.base ?? base }, 'following referral');
-      await this.searchOn(referred, target.base ?? base, filter, attributes, ranged, onEntry, hops + 1, interning);
+      await this.onPooled(target.url, (referred) => this.searchOn(referred, target.base ?? base, filter, attributes, ranged, onEntry, hops + 1, interning));
     }
-  }
-
-  private async referralSession(url: string): Promise<LdapSession> {
-    const key = url.toLowerCase();
-    const existing = this.referralSessions.get(key);
-    if (existing) return existing;
-    const session = await LdapSession.open(url, this.config, this.options);
-    this.referralSessions.set(key, session);
-    return session;
   }
 
   async readEntry(dn: string, filter: string, attributes: string[], ranged: string[]): Promise<RawEntry | undefined> {
@@ -213,8 +236,13 @@ export class LdapSource implements EntrySource {
   }
 
   async close(): Promise<void> {
-    const sides = this.sideSessions.splice(0).map(({ opening }) => opening.then((session) => session.close(), () => undefined));
-    await Promise.all([...sides, ...[...this.referralSessions.values()].map((session) => session.close())]);
+    const pooled = [...this.pools.values()].flat();
+    this.pools.clear();
+    // Open connections say goodbye; ones still being opened (say, to a server that stopped
+    // answering when a search failed) are dropped at once rather than waited for.
+    await Promise.all(pooled.map(({ session }) => session?.close()));
+    this.closing.abort();
+    await Promise.all(pooled.map(({ opening }) => opening.then((session) => session.close(), () => undefined)));
     await this.session.close();
   }
 }

@@ -3,6 +3,7 @@
 // failover, paging, size limits, timeouts, a server killed or restarted mid-read, referrals,
 // nested groups with a cycle, DNs with escaped commas and non-ASCII names, entryUUID ids, and the
 // same snapshot from the live server as from the LDIF file it was loaded from.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryConfig } from '../../src/config/types.ts';
 import { dnKey, probeDirectory, readDirectory, type DirectorySnapshot, type PageEvent } from '../../src/directory/index.ts';
@@ -371,6 +372,19 @@ describe.skipIf(!available)('OpenLDAP killed or restarted mid-read', () => {
   });
 });
 
+/** Established TCP connections from this machine to `url`'s port, once closing ones are gone (up to 2 s). */
+async function settledConnections(url: string): Promise<number> {
+  const port = Number(new URL(url).port).toString(16).toUpperCase().padStart(4, '0');
+  const count = (): number =>
+    readFileSync('/proc/net/tcp', 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((fields) => fields[2]?.endsWith(`:${port}`) && fields[3] === '01').length;
+  for (let waited = 0; waited < 2000 && count() > 0; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  return count();
+}
+
 describe.skipIf(!available)('referrals', () => {
   let home: SlapdServer;
   let remote: SlapdServer;
@@ -382,6 +396,9 @@ describe.skipIf(!available)('referrals', () => {
         ldifEntry(PEOPLE, { objectClass: 'organizationalUnit', ou: 'people' }),
         ldifEntry(`ou=remote,${PEOPLE}`, { objectClass: 'organizationalUnit', ou: 'remote' }),
         ldifEntry(`uid=faraway,ou=remote,${PEOPLE}`, { objectClass: 'inetOrgPerson', uid: 'faraway', cn: 'f', sn: 'f', mail: 'f@x', displayName: 'F', entryUUID: fixtureUuid('faraway') }),
+        ldifEntry(GROUPS, { objectClass: 'organizationalUnit', ou: 'groups' }),
+        ldifEntry(`ou=remote,${GROUPS}`, { objectClass: 'organizationalUnit', ou: 'remote' }),
+        ldifEntry(`cn=far-team,ou=remote,${GROUPS}`, { objectClass: 'groupOfNames', cn: 'far-team', member: `uid=faraway,ou=remote,${PEOPLE}`, entryUUID: fixtureUuid('far-team') }),
       ].join(''),
     });
     home = await startSlapd({
@@ -394,6 +411,7 @@ describe.skipIf(!available)('referrals', () => {
         ldifEntry(GROUPS, { objectClass: 'organizationalUnit', ou: 'groups' }),
         ldifEntry(`uid=near,${PEOPLE}`, { objectClass: 'inetOrgPerson', uid: 'near', cn: 'n', sn: 'n', mail: 'n@x', displayName: 'N', entryUUID: fixtureUuid('near') }),
         ldifEntry(`ou=remote,${PEOPLE}`, { objectClass: ['referral', 'extensibleObject'], ou: 'remote', ref: `${remote.url}/ou=remote,${PEOPLE}` }),
+        ldifEntry(`ou=remote,${GROUPS}`, { objectClass: ['referral', 'extensibleObject'], ou: 'remote', ref: `${remote.url}/ou=remote,${GROUPS}` }),
       ].join(''),
     });
   });
@@ -422,6 +440,19 @@ describe.skipIf(!available)('referrals', () => {
   it('follows them with the same TLS settings and credentials when configured', async () => {
     const snapshot = await readDirectory(config(true));
     expect(snapshot.users.map((u) => u.attributes.uid).sort()).toEqual(['faraway', 'near']);
+    expect(snapshot.groups.map((g) => [g.name, g.members])).toEqual([['far-team', [dnKey(`uid=faraway,ou=remote,${PEOPLE}`)]]]);
+  });
+
+  it('gives each search that follows a referral to the same server a connection of its own, and closes them all', async () => {
+    // The group and the user search both end in a referral to the remote server, at about the
+    // same time: each pages on a connection of its own (OpenLDAP keeps one paged search per
+    // connection), and none is left open after the read.
+    for (let run = 0; run < 5; run++) {
+      const snapshot = await readDirectory(config(true));
+      expect(snapshot.groups.map((g) => g.name)).toEqual(['far-team']);
+      expect(snapshot.users).toHaveLength(2);
+      expect(await settledConnections(remote.url)).toBe(0);
+    }
   });
 });
 
