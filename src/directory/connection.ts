@@ -268,7 +268,13 @@ export class LdapSession {
       // Only for ldaps://: with tlsOptions on an ldap:// URL ldapts would start TLS at once.
       ...(secure ? { tlsOptions: this.tlsOptions(parsed.hostname) } : {}),
       createConnection: ((...args: Parameters<typeof netConnect>) => track(netConnect(...args))) as typeof netConnect,
-      createSecureConnection: ((...args: unknown[]) => track(secureConnect(args))) as typeof tlsConnect,
+      createSecureConnection: ((...args: unknown[]) => {
+        const socket = track(secureConnect(args));
+        // StartTLS: ldapts upgrades the socket it has (`options.socket`) and bounds the StartTLS
+        // request, not the handshake after it.
+        if ((args[0] as ConnectionOptions | undefined)?.socket !== undefined) this.boundHandshake(socket);
+        return socket;
+      }) as typeof tlsConnect,
     });
     const { promise, reject } = Promise.withResolvers<never>();
     promise.catch(() => undefined); // observed through race() only
@@ -347,8 +353,7 @@ export class LdapSession {
     try {
       if (parsed.protocol === 'ldap:' && config.startTls) {
         try {
-          // ldapts bounds the StartTLS request but not the TLS handshake after it.
-          await session.race(session.withDeadline(session.client.startTLS(session.tlsOptions(parsed.hostname)), config.connectTimeoutMs, 'StartTLS'));
+          await session.race(session.client.startTLS(session.tlsOptions(parsed.hostname)));
         } catch (error) {
           if (error instanceof ResultCodeError) {
             throw new DirectoryError('DIRECTORY_TLS', `${where} refused StartTLS: ${error.message}`, { cause: error, details: { url: where } });
@@ -389,20 +394,22 @@ export class LdapSession {
   }
 
   /**
-   * `operation`, or after `ms` a DIRECTORY_CONNECT error and the connection dropped (directory.
-   * connectTimeoutMs bounds connecting, TLS handshake included).
+   * Fails the StartTLS handshake on `socket` if it is not done within directory.connectTimeoutMs
+   * (which bounds connecting, TLS handshake included): the socket is destroyed with a
+   * DIRECTORY_CONNECT error, which ldapts' StartTLS rejects with.
    */
-  private withDeadline<T>(operation: Promise<T>, ms: number, phase: string): Promise<T> {
-    const { promise: expired, reject } = Promise.withResolvers<never>();
+  private boundHandshake(socket: TLSSocket): void {
+    const ms = this.config.connectTimeoutMs;
     const timer = setTimeout(() => {
-      const error = new DirectoryError('DIRECTORY_CONNECT', `${phase} with ${this.displayUrl} timed out after ${ms} ms (directory.connectTimeoutMs)`, { details: { url: this.displayUrl } });
+      const error = new DirectoryError('DIRECTORY_CONNECT', `StartTLS with ${this.displayUrl} timed out after ${ms} ms (directory.connectTimeoutMs)`, { details: { url: this.displayUrl } });
       // Noted before the sockets go: closing this session then drops them rather than says goodbye.
       this.lost ??= error;
-      reject(error);
-      for (const socket of this.sockets) socket.destroy();
+      socket.destroy(error);
+      for (const open of this.sockets) open.destroy();
     }, ms);
-    operation.catch(() => undefined); // settles after the sockets are gone
-    return Promise.race([operation, expired]).finally(() => clearTimeout(timer));
+    const done = (): void => clearTimeout(timer);
+    socket.once('secureConnect', done);
+    socket.once('close', done);
   }
 
   private connectError(error: unknown, phase: string): DirectoryError {
@@ -506,8 +513,11 @@ export class LdapSession {
    */
   private async pagedSearch(request: SearchRequest, options: SearchOptions, pagesDone: (pages: number) => void, intake: PageIntake): Promise<void> {
     const filter = FilterParser.parseString(request.filter);
+    /** The last page asked for. */
+    let asked = -1;
     const ask = (cookie: Buffer | undefined): Promise<PageAnswer> => {
       const messageId = this.nextMessageId();
+      asked = messageId;
       const bytes = new LdapSearchRequest({
         messageId,
         baseDN: request.base,
@@ -530,23 +540,30 @@ export class LdapSession {
     };
     let emptyInARow = 0;
     let next = ask(undefined);
-    for (let page = 1; ; page++) {
-      const { done, messages, entries } = await this.race(next);
-      if (done.resultCode !== 0) throw StatusCodeParser.parse({ status: done.resultCode, errorMessage: done.diagnosticMessage } as Parameters<typeof StatusCodeParser.parse>[0]);
-      this.ensureUsable(`page ${page} of the search of "${request.base}"`);
-      pagesDone(page);
-      const more = done.cookie !== undefined && done.cookie.length > 0;
-      emptyInARow = messages === 0 ? emptyInARow + 1 : 0;
-      if (more && emptyInARow >= MAX_EMPTY_PAGES) {
-        throw new DirectoryError(
-          'DIRECTORY_INCOMPLETE',
-          `search of "${request.base}" on ${this.displayUrl}: ${emptyInARow} empty pages in a row after page ${page - emptyInARow}, each saying more pages follow; the read stops rather than loop`,
-          { details: { url: this.displayUrl, base: request.base, filter: request.filter, page } },
-        );
+    try {
+      for (let page = 1; ; page++) {
+        const { done, messages, entries } = await this.race(next);
+        if (done.resultCode !== 0) throw StatusCodeParser.parse({ status: done.resultCode, errorMessage: done.diagnosticMessage } as Parameters<typeof StatusCodeParser.parse>[0]);
+        this.ensureUsable(`page ${page} of the search of "${request.base}"`);
+        pagesDone(page);
+        const more = done.cookie !== undefined && done.cookie.length > 0;
+        emptyInARow = messages === 0 ? emptyInARow + 1 : 0;
+        if (more && emptyInARow >= MAX_EMPTY_PAGES) {
+          throw new DirectoryError(
+            'DIRECTORY_INCOMPLETE',
+            `search of "${request.base}" on ${this.displayUrl}: ${emptyInARow} empty pages in a row after page ${page - emptyInARow}, each saying more pages follow; the read stops rather than loop`,
+            { details: { url: this.displayUrl, base: request.base, filter: request.filter, page } },
+          );
+        }
+        if (more) next = ask(done.cookie);
+        await intake.pageDone(page, entries);
+        if (!more) return;
       }
-      if (more) next = ask(done.cookie);
-      await intake.pageDone(page, entries);
-      if (!more) return;
+    } catch (error) {
+      // A page already asked for goes with the search: what still comes of it is read past, not
+      // taken in (the page hook failed, say, or the read was aborted, while it was on its way).
+      this.pages.get(asked)?.fail(error);
+      throw error;
     }
   }
 

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryConfig } from '../../src/config/types.ts';
 import { dnKey, probeDirectory, readDirectory, type DirectorySnapshot, type PageEvent } from '../../src/directory/index.ts';
 import { ConfigError, DirectoryError, SyncError } from '../../src/errors.ts';
-import { createLogger } from '../../src/log.ts';
+import { LdapSession } from '../../src/directory/connection.ts';
+import { createLogger, silentLogger } from '../../src/log.ts';
 import { fixtureUuid, ldifEntry, openldapBulkLdif } from '../support/ldif-fixtures.ts';
 import { freezeProcess, requireServer, thawProcess } from '../support/servers.ts';
 import { startSlapd, type SlapdServer } from '../support/slapd.ts';
@@ -279,6 +280,28 @@ describe.skipIf(!available)('OpenLDAP (slapd)', () => {
         expect(page).toBeLessThanOrEqual(2 + READ_AHEAD);
       } finally {
         if (frozen) thawProcess(server.pid);
+      }
+    });
+
+    it('takes nothing in from the page on its way when the search fails (the page hook throws)', async () => {
+      // The next page is asked for before the hook of the last one runs; the search fails in the
+      // hook, and what the server still sends of the next page must not reach the entry callback.
+      const cfg = config({ pageSize: 20 });
+      const session = await LdapSession.open(server.url, cfg, {
+        logger: silentLogger(),
+        onPage: (event) => {
+          if (event.page === 1) throw new Error('hook failed');
+        },
+      });
+      try {
+        let taken = 0;
+        const error = await failure(session.searchEach({ base: PEOPLE, scope: 'sub', filter: '(objectClass=inetOrgPerson)', attributes: ['uid'], paged: true }, () => void taken++));
+        expect(error.message).toContain('hook failed');
+        // A base read on the same connection afterwards gives the rest of the second page time to come.
+        await session.search({ base: PEOPLE, scope: 'base', filter: '(objectClass=*)', attributes: ['ou'], paged: false });
+        expect(taken).toBe(20);
+      } finally {
+        await session.close();
       }
     });
 
