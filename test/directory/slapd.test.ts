@@ -15,7 +15,7 @@ import { freezeProcess, requireServer, thawProcess } from '../support/servers.ts
 import { startSlapd, type SlapdServer } from '../support/slapd.ts';
 import { directoryConfig, type DirectoryConfigOverrides } from './config.ts';
 
-/** Pages a search may be read ahead of its page hooks: the one pipelined (asked for while a page is taken in). */
+/** Pages a search may be read ahead of its page hooks: the next one, asked for before the last page's hook runs. */
 const READ_AHEAD = 1;
 const SUFFIX = 'dc=example,dc=test';
 const PEOPLE = `ou=people,${SUFFIX}`;
