@@ -27,7 +27,6 @@ import {
   SEARCH_RESULT_DONE,
   SEARCH_RESULT_ENTRY,
   SEARCH_RESULT_REFERENCE,
-  blankEnvelope,
   decodeDone,
   decodeReference,
   readEnvelope,
@@ -74,7 +73,7 @@ export interface SearchRequest {
 
 /** One page request on the wire: what to do with each response message for its message id. */
 interface PageOnWire {
-  /** An entry or a reference, taken in as it arrives: the envelope and its bytes are valid during the call only. */
+  /** An entry or a reference, taken in as it arrives: its bytes are valid during the call only. */
   take(envelope: Envelope): void;
   resolve(done: SearchDone): void;
   fail(error: unknown): void;
@@ -645,11 +644,8 @@ export class LdapSession {
     };
   }
 
-  /** The envelope of the message being handled (each is done with before the next is read). */
-  private readonly envelope = blankEnvelope();
-
   private readonly onMessage = (buf: Buffer, start: number, end: number): void => {
-    const envelope = readEnvelope(buf, start, end, this.envelope);
+    const envelope = readEnvelope(buf, start, end);
     const page = this.pages.get(envelope.messageId);
     if (page === undefined) {
       // Message id 0 is unsolicited: a notice of disconnection (RFC 4511 4.4.1) ends every search.

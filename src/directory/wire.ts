@@ -190,37 +190,14 @@ export interface Envelope {
   opEnd: number;
 }
 
-/** An envelope to fill again and again (readEnvelope's `into`). */
-export function blankEnvelope(): Envelope {
-  return { start: 0, end: 0, messageId: 0, op: 0, cursor: new Cursor(Buffer.alloc(0), 0), opEnd: 0 };
-}
-
-/**
- * Reads the envelope of the message in `buf[start, end)`. With `into`, that envelope (and its
- * cursor) is filled and returned instead of a new one: a reader that is done with each message
- * before the next one comes allocates nothing per message.
- */
-export function readEnvelope(buf: Buffer, start: number, end: number, into?: Envelope): Envelope {
-  let cursor: Cursor;
-  if (into === undefined) {
-    cursor = new Cursor(buf, start);
-  } else {
-    cursor = into.cursor;
-    cursor.buf = buf;
-    cursor.pos = start;
-  }
+export function readEnvelope(buf: Buffer, start: number, end: number): Envelope {
+  const cursor = new Cursor(buf, start);
   const messageEnd = cursor.enter(SEQUENCE, end, 'LDAPMessage');
   const messageId = cursor.integer(INTEGER, messageEnd, 'messageID');
   if (cursor.pos >= messageEnd) throw new WireError(`message ${messageId}: protocolOp missing`);
   const op = buf[cursor.pos++]!;
   const opEnd = cursor.length(messageEnd, `message ${messageId} protocolOp`);
-  if (into === undefined) return { start, end: messageEnd, messageId, op, cursor, opEnd };
-  into.start = start;
-  into.end = messageEnd;
-  into.messageId = messageId;
-  into.op = op;
-  into.opEnd = opEnd;
-  return into;
+  return { start, end: messageEnd, messageId, op, cursor, opEnd };
 }
 
 export interface EntryOptions {
