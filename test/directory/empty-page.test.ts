@@ -8,11 +8,11 @@
 // request carried, so the reader's next request asks slapd for the same page again. Everything
 // else passes through unchanged. The same proxy sends a notice of disconnection in place of a
 // page, as a server shutting down does.
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDirectory, type PageEvent } from '../../src/directory/index.ts';
 import { DirectoryError } from '../../src/errors.ts';
 import { element, PAGED_RESULTS_OID as PAGED_RESULTS_OID_TEXT, tlv } from '../support/ber.ts';
+import { startLdapProxy } from '../support/ldap-proxy.ts';
 import { openldapBulkLdif } from '../support/ldif-fixtures.ts';
 import { requireServer } from '../support/servers.ts';
 import { startSlapd, type SlapdServer } from '../support/slapd.ts';
@@ -71,46 +71,15 @@ function noticeOfDisconnection(): Buffer {
 async function startProxy(target: number, answer: (n: number, request: PageRequest) => Buffer | undefined): Promise<{ url: string; injected: () => number; close: () => Promise<void> }> {
   let injected = 0;
   let requests = 0;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(target, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    upstream.pipe(client);
-    let pending = Buffer.alloc(0);
-    client.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 2) {
-        const whole = element(pending, 0);
-        if (whole.end > pending.length) break;
-        const message = pending.subarray(0, whole.end);
-        pending = pending.subarray(whole.end);
-        const request = pagedSearchOf(message, PEOPLE);
-        const reply = request === undefined ? undefined : answer(++requests, request);
-        if (reply !== undefined) {
-          injected++;
-          client.write(reply);
-        } else {
-          upstream.write(message);
-        }
-      }
-    });
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `ldap://127.0.0.1:${port}`,
-    injected: () => injected,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+  const proxy = await startLdapProxy(target, {
+    answer: (message) => {
+      const request = pagedSearchOf(message, PEOPLE);
+      const reply = request === undefined ? undefined : answer(++requests, request);
+      if (reply !== undefined) injected++;
+      return reply;
     },
-  };
+  });
+  return { url: proxy.url, injected: () => injected, close: () => proxy.close() };
 }
 
 describe.skipIf(!available)('a paged search through empty pages', () => {
