@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDirectory } from '../../src/directory/index.ts';
 import { DirectoryError } from '../../src/errors.ts';
-import { element, searchDone } from '../support/ber.ts';
+import { requestOf, searchDone } from '../support/ber.ts';
 import { startLdapProxy, type LdapProxy } from '../support/ldap-proxy.ts';
 import { openldapBulkLdif } from '../support/ldif-fixtures.ts';
 import { requireServer } from '../support/servers.ts';
@@ -27,13 +27,8 @@ function startProxy(target: number): Promise<LdapProxy> {
   return startLdapProxy(target, {
     silent: (connection) => connection > 1,
     answer: (message) => {
-      const whole = element(message, 0);
-      const id = element(message, whole.start);
-      const op = element(message, id.end);
-      if (op.tag !== 0x63) return undefined;
-      const base = element(message, op.start);
-      if (message.toString('utf8', base.start, base.end) !== GROUPS) return undefined;
-      return searchDone(message.readUIntBE(id.start, id.end - id.start), 51, undefined, 'busy');
+      const { messageId, base } = requestOf(message);
+      return base === GROUPS ? searchDone(messageId, 51, undefined, 'busy') : undefined;
     },
   });
 }

@@ -7,7 +7,7 @@ import { displayUrl, openSession } from '../../src/directory/connection.ts';
 import { parseReferral } from '../../src/directory/ldap-source.ts';
 import { ConfigError, DirectoryError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/log.ts';
-import { element, ldapMessage, octets, tlv } from '../support/ber.ts';
+import { ldapMessage, octets, requestOf, tlv } from '../support/ber.ts';
 import { directoryConfig } from './config.ts';
 
 const options = { logger: silentLogger() };
@@ -49,9 +49,7 @@ describe('a StartTLS handshake the server never answers', () => {
         }
         answered = true;
         // The StartTLS ExtendedRequest's message id, then a successful ExtendedResponse.
-        const id = element(chunk, element(chunk, 0).start);
-        const messageId = chunk.readUIntBE(id.start, id.end - id.start);
-        socket.write(ldapMessage(messageId, tlv(0x78, tlv(0x0a, Buffer.from([0])), octets(''), octets(''))));
+        socket.write(ldapMessage(requestOf(chunk).messageId, tlv(0x78, tlv(0x0a, Buffer.from([0])), octets(''), octets(''))));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

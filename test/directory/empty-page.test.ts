@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDirectory, type PageEvent } from '../../src/directory/index.ts';
 import { DirectoryError } from '../../src/errors.ts';
-import { element, PAGED_RESULTS_OID as PAGED_RESULTS_OID_TEXT, tlv } from '../support/ber.ts';
+import { element, PAGED_RESULTS_OID as PAGED_RESULTS_OID_TEXT, requestOf, searchDone, tlv } from '../support/ber.ts';
 import { startLdapProxy } from '../support/ldap-proxy.ts';
 import { openldapBulkLdif } from '../support/ldif-fixtures.ts';
 import { requireServer } from '../support/servers.ts';
@@ -23,27 +23,18 @@ const PEOPLE = `ou=people,${SUFFIX}`;
 const PAGED_RESULTS_OID = Buffer.from(PAGED_RESULTS_OID_TEXT);
 const available = requireServer('slapd');
 
-/** A SearchResultDone (success) for the message id element given, with a paged-results control carrying `cookie`. */
-function emptyPage(messageId: Buffer, cookie: Buffer): Buffer {
-  const done = tlv(0x65, tlv(0x0a, Buffer.from([0])), tlv(0x04), tlv(0x04));
-  const value = tlv(0x30, tlv(0x02, Buffer.from([0])), tlv(0x04, cookie));
-  const controls = tlv(0xa0, tlv(0x30, tlv(0x04, PAGED_RESULTS_OID), tlv(0x04, value)));
-  return tlv(0x30, messageId, done, controls);
-}
-
 interface PageRequest {
-  messageId: Buffer;
+  messageId: number;
   cookie: Buffer;
 }
 
-/** The message id (as its BER element) and paging cookie of a SearchRequest for `base`; undefined for any other message. */
+/** A page with no entries: a successful SearchResultDone carrying the request's own cookie back. */
+const emptyPage = (request: PageRequest): Buffer => searchDone(request.messageId, 0, request.cookie);
+
+/** The message id and paging cookie of a SearchRequest for `base`; undefined for any other message. */
 function pagedSearchOf(message: Buffer, base: string): PageRequest | undefined {
-  const envelope = element(message, 0);
-  const id = element(message, envelope.start);
-  const op = element(message, id.end);
-  if (op.tag !== 0x63) return undefined;
-  const baseDn = element(message, op.start);
-  if (message.toString('utf8', baseDn.start, baseDn.end) !== base) return undefined;
+  const { messageId, op, base: searched } = requestOf(message);
+  if (searched !== base) return undefined;
   const oid = message.indexOf(PAGED_RESULTS_OID, op.end);
   if (oid < 0) return undefined;
   let value = element(message, oid + PAGED_RESULTS_OID.length);
@@ -51,7 +42,7 @@ function pagedSearchOf(message: Buffer, base: string): PageRequest | undefined {
   const sequence = element(message, value.start);
   const size = element(message, sequence.start);
   const cookie = element(message, size.end);
-  return { messageId: message.subarray(id.start - 2, id.end), cookie: message.subarray(cookie.start, cookie.end) };
+  return { messageId, cookie: message.subarray(cookie.start, cookie.end) };
 }
 
 /**
@@ -115,7 +106,7 @@ describe.skipIf(!available)('a paged search through empty pages', () => {
   });
 
   it('reads on past an empty page whose cookie says more follow: every user, none twice', async () => {
-    const proxy = await startProxy(Number(new URL(server.url).port), (n, request) => (n === 2 || n === 3 ? emptyPage(request.messageId, request.cookie) : undefined));
+    const proxy = await startProxy(Number(new URL(server.url).port), (n, request) => (n === 2 || n === 3 ? emptyPage(request) : undefined));
     try {
       const pages: PageEvent[] = [];
       const snapshot = await readDirectory(config(proxy.url), { onPage: (event) => void pages.push(event) });
@@ -130,7 +121,7 @@ describe.skipIf(!available)('a paged search through empty pages', () => {
   });
 
   it('gives up, reading nothing, on a server that sends empty pages without end', async () => {
-    const proxy = await startProxy(Number(new URL(server.url).port), (n, request) => (n >= 2 ? emptyPage(request.messageId, request.cookie) : undefined));
+    const proxy = await startProxy(Number(new URL(server.url).port), (n, request) => (n >= 2 ? emptyPage(request) : undefined));
     try {
       const error = await readFailure(proxy.url);
       expect(error).toBeInstanceOf(DirectoryError);

@@ -44,6 +44,17 @@ export function integer(value: number): Buffer {
 
 export const PAGED_RESULTS_OID = '1.2.840.113556.1.4.319';
 
+/**
+ * What a server needs of a client's LDAPMessage to answer it: its message id, its protocolOp
+ * element, and the base DN when it is a SearchRequest.
+ */
+export function requestOf(message: Buffer): { messageId: number; op: { tag: number; start: number; end: number }; base: string | undefined } {
+  const id = element(message, element(message, 0).start);
+  const op = element(message, id.end);
+  const base = op.tag === 0x63 ? element(message, op.start) : undefined;
+  return { messageId: message.readUIntBE(id.start, id.end - id.start), op, base: base && message.toString('utf8', base.start, base.end) };
+}
+
 /** An LDAPMessage: id, protocol operation, and controls when given. */
 export function ldapMessage(messageId: number, op: Buffer, controls?: Buffer[]): Buffer {
   return tlv(0x30, integer(messageId), op, ...(controls ? [tlv(0xa0, ...controls)] : []));

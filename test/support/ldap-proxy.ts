@@ -34,9 +34,8 @@ export async function startLdapProxy(target: number, options: LdapProxyOptions =
     bytes.push(0);
     closings.push(new Promise((resolve) => client.once('close', () => resolve())));
     sockets.add(client);
-    client.on('error', () => undefined);
     if (options.silent?.(connection)) {
-      client.on('data', (chunk: Buffer) => (bytes[connection - 1]! += chunk.length));
+      client.on('data', (chunk: Buffer) => (bytes[connection - 1]! += chunk.length)).on('error', () => undefined);
       return;
     }
     const upstream = connect(target, '127.0.0.1');
