@@ -37,6 +37,8 @@ export interface RunFigures {
   reader: StepResult;
   /** ldapts alone on the same searches, entries discarded: what a general-purpose Node client takes. */
   ldapts: StepResult;
+  /** The same searches only received and framed, not decoded: the floor for a Node reader. */
+  receive: StepResult;
   ldapsearch: ProcessMeasure;
   tenantRead: StepResult;
   tenantReadServerRequests: number;
@@ -123,22 +125,28 @@ export async function benchRun(input: RunInput): Promise<RunFigures> {
     { base: world.config.directory.users.baseDns[0]!, filter: queries.userFilter, attributes: queries.userAttributes },
   ];
   const server = { url: world.slapd.ldapsUrl!, bindDn: world.slapd.rootDn, password: world.slapd.rootPassword, caFile: world.slapd.caFile };
-  const readBridge = (): Promise<StepResult> => runStep({ step: 'directory', config: world.configFile, save: files('directory') });
+  const readBridge = (): Promise<StepResult> => runStep({ step: 'directory', config: world.configFile, save: files('directory'), warm: true });
   const readLdapsearch = (): Promise<ProcessMeasure> => ldapsearchAll(server, searches, world.config.directory.pageSize);
   const readLdapts = (): Promise<StepResult> => runStep({ step: 'ldapts', config: world.configFile });
+  const readReceive = (): Promise<StepResult> => runStep({ step: 'receive', config: world.configFile });
   let reader: StepResult;
   let ldapsearch: ProcessMeasure;
   let ldapts: StepResult;
+  let receive: StepResult;
   if (input.index % 2 === 0) {
     reader = await readBridge();
     ldapsearch = await readLdapsearch();
+    receive = await readReceive();
     ldapts = await readLdapts();
   } else {
     ldapts = await readLdapts();
+    receive = await readReceive();
     ldapsearch = await readLdapsearch();
     reader = await readBridge();
   }
-  progress(`directory read: bridge ${Math.round(reader.ms)} ms, ldapts alone ${Math.round(ldapts.ms)} ms, ldapsearch ${Math.round(ldapsearch.ms)} ms`);
+  progress(
+    `directory read: bridge ${Math.round(reader.ms)} ms (warm ${Math.round(Number(reader.warmMs))} ms), receive only ${Math.round(receive.ms)} ms, ldapts alone ${Math.round(ldapts.ms)} ms, ldapsearch ${Math.round(ldapsearch.ms)} ms`,
+  );
 
   // First sync: its plan on its own, then the whole run.
   await runStep({ step: 'tenant', config: world.configFile, save: files('tenant-before') });
@@ -160,5 +168,5 @@ export async function benchRun(input: RunInput): Promise<RunFigures> {
   progress(`churn applied to slapd: ${ldapOperations} LDAP operations`);
   const churn = await sync(input, 'churn', input.expected.churn, input.churned);
 
-  return { reader, ldapts, ldapsearch, tenantRead, tenantReadServerRequests, planFirst, planSteady, first, steady, churn, ldapOperations };
+  return { reader, ldapts, receive, ldapsearch, tenantRead, tenantReadServerRequests, planFirst, planSteady, first, steady, churn, ldapOperations };
 }

@@ -1,7 +1,9 @@
 // One measured benchmark step, run in a child process of its own so its peak memory (max RSS) is
 // its own: `node test/bench/step.ts '<json StepRequest>'`. Prints one JSON line (StepResult).
-// Steps: read the directory (readDirectory), the same searches with ldapts alone and nothing done
-// with the entries (what a general-purpose Node LDAP client takes just to receive them), read the tenant
+// Steps: read the directory (readDirectory; with `warm`, a second time in the same process), the same
+// searches with ldapts alone and nothing done with the entries (what a general-purpose Node LDAP
+// client takes just to receive them), the same searches only received and framed (receive-only.ts:
+// the floor for a Node reader), read the tenant
 // (createTenantClient().readTenant()), compute a plan from saved snapshots (buildPlan), or run the
 // bridge once (runOnce, apply) with the client's pacing scaled by `timeScale`.
 // Snapshots pass between steps as v8-serialised files, so the plan step loads exactly what the
@@ -14,6 +16,7 @@ import { deserialize, serialize } from 'node:v8';
 import { Client } from 'ldapts';
 import type { DirectorySnapshot } from '../../src/directory/snapshot.ts';
 import type { TenantSnapshot } from '../../src/tenant/snapshot.ts';
+import { receiveOnly } from './receive-only.ts';
 
 const BUILT = new URL('../../dist/', import.meta.url);
 if (!existsSync(new URL('cli.js', BUILT))) throw new Error('no dist/: run `npm run build` first (npm run bench does)');
@@ -25,9 +28,12 @@ const { vendorFor } = await built<typeof import('../../src/directory/vendors.ts'
 const { buildPlan } = await built<typeof import('../../src/reconcile/index.ts')>('reconcile/index.js');
 const { runOnce } = await built<typeof import('../../src/runner/run-once.ts')>('runner/run-once.js');
 const { createTenantClient } = await built<typeof import('../../src/tenant/client.ts')>('tenant/client.js');
+const wire = await built<typeof import('../../src/directory/wire.ts')>('directory/wire.js');
 
 export type StepRequest =
-  | { step: 'directory'; config: string; save?: string }
+  /** `warm`: read again in the same process once the first read is measured (StepResult.warmMs). */
+  | { step: 'directory'; config: string; save?: string; warm?: boolean }
+  | { step: 'receive'; config: string }
   | { step: 'tenant'; config: string; save?: string }
   | { step: 'plan'; config: string; directory: string; tenant: string }
   | { step: 'ldapts'; config: string }
@@ -63,7 +69,26 @@ async function main(request: StepRequest): Promise<StepResult> {
       warnings: snapshot.warnings.length,
     };
     if (request.save) writeFileSync(request.save, serialize(snapshot));
+    if (request.warm) {
+      // After the figures above are taken (maxRss included): the second read, JIT-compiled code
+      // and all, as a long-running service's later reads are.
+      const w = performance.now();
+      await readDirectory(config.directory);
+      return { ...result, warmMs: Math.round((performance.now() - w) * 10) / 10 };
+    }
     return result;
+  }
+
+  if (request.step === 'receive') {
+    const queries = planQueries(config.directory, vendorFor('openldap'));
+    const searches = [
+      { base: config.directory.groups.baseDns[0]!, filter: queries.groupFilter, attributes: queries.groupAttributes },
+      { base: config.directory.users.baseDns[0]!, filter: queries.userFilter, attributes: queries.userAttributes },
+    ];
+    const startRss = kb();
+    const t = performance.now();
+    const entries = await receiveOnly(wire, config.directory, searches);
+    return { ...base(performance.now() - t, startRss), entries };
   }
 
   if (request.step === 'ldapts') {
