@@ -80,6 +80,8 @@ function receiveOne(wire: typeof Wire, directory: DirectoryConfig, tls: Connecti
       },
     } as ConnectionOptions);
     socket.on('error', reject);
+    // After the last page this is a no-op (the promise is settled); before it, the read is short.
+    socket.once('close', () => reject(new Error(`search of ${search.base}: connection closed after ${entries} entries, before the last page`)));
     socket.once('secureConnect', () => socket.write(new BindRequest({ messageId: 1, dn: directory.bindDn ?? '', password: directory.bindPassword ?? '' }).write()));
   });
 }
