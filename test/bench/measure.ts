@@ -44,6 +44,17 @@ export interface LdapSearch {
   attributes: string[];
 }
 
+/** The reader's two searches (its first group and user bases, with planQueries' filters and attributes). */
+export function readerSearches(
+  directory: { groups: { baseDns: string[] }; users: { baseDns: string[] } },
+  queries: { groupFilter: string; groupAttributes: string[]; userFilter: string; userAttributes: string[] },
+): LdapSearch[] {
+  return [
+    { base: directory.groups.baseDns[0]!, filter: queries.groupFilter, attributes: queries.groupAttributes },
+    { base: directory.users.baseDns[0]!, filter: queries.userFilter, attributes: queries.userAttributes },
+  ];
+}
+
 export interface LdapServer {
   url: string;
   bindDn: string;

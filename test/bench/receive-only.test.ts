@@ -9,6 +9,7 @@ import { directoryConfig } from '../directory/config.ts';
 import { openldapBulkLdif } from '../support/ldif-fixtures.ts';
 import { requireServer } from '../support/servers.ts';
 import { startSlapd, type SlapdServer } from '../support/slapd.ts';
+import { readerSearches } from './measure.ts';
 import { receiveOnly } from './receive-only.ts';
 
 const SUFFIX = 'dc=example,dc=test';
@@ -33,13 +34,7 @@ describe.skipIf(!available)('the receive-only floor', () => {
       groups: { baseDns: [`ou=groups,${SUFFIX}`] },
       users: { baseDns: [`ou=people,${SUFFIX}`] },
     });
-  const searches = (directory: ReturnType<typeof config>) => {
-    const queries = planQueries(directory, vendorFor('openldap'));
-    return [
-      { base: directory.groups.baseDns[0]!, filter: queries.groupFilter, attributes: queries.groupAttributes },
-      { base: directory.users.baseDns[0]!, filter: queries.userFilter, attributes: queries.userAttributes },
-    ];
-  };
+  const searches = (directory: ReturnType<typeof config>) => readerSearches(directory, planQueries(directory, vendorFor('openldap')));
 
   it('receives every entry the reader reads, over several pages', async () => {
     const directory = config();

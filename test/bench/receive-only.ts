@@ -10,25 +10,20 @@ import { connect, type ConnectionOptions } from 'node:tls';
 import { BindRequest, FilterParser, PagedResultsControl, SearchRequest } from 'ldapts';
 import type { DirectoryConfig } from '../../src/config/types.ts';
 import type * as Wire from '../../src/directory/wire.ts';
-
-export interface ReceiveSearch {
-  base: string;
-  filter: string;
-  attributes: string[];
-}
+import type { LdapSearch } from './measure.ts';
 
 const BIND_RESPONSE = 0x61;
 const READ_BUFFER_BYTES = 64 * 1024;
 
 /** Entries received by each search. */
-export async function receiveOnly(wire: typeof Wire, directory: DirectoryConfig, searches: ReceiveSearch[]): Promise<number[]> {
+export async function receiveOnly(wire: typeof Wire, directory: DirectoryConfig, searches: LdapSearch[]): Promise<number[]> {
   const url = new URL(directory.urls[0]!);
   if (url.protocol !== 'ldaps:') throw new Error(`the receive-only floor reads ldaps:// only, not ${url.protocol}`);
   const tls: ConnectionOptions = { host: url.hostname, port: Number(url.port || 636), ...(directory.caFile ? { ca: [readFileSync(directory.caFile, 'utf8')] } : {}) };
   return Promise.all(searches.map((search) => receiveOne(wire, directory, tls, search)));
 }
 
-function receiveOne(wire: typeof Wire, directory: DirectoryConfig, tls: ConnectionOptions, search: ReceiveSearch): Promise<number> {
+function receiveOne(wire: typeof Wire, directory: DirectoryConfig, tls: ConnectionOptions, search: LdapSearch): Promise<number> {
   const filter = FilterParser.parseString(search.filter);
   const framer = new wire.MessageFramer();
   const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);

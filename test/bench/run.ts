@@ -11,7 +11,7 @@ import type { StatsSnapshot } from '../../src/emulator/index.ts';
 import type { DirectoryChanges } from './churn.ts';
 import { minimumRequests, perMembershipRequests, type WriteCounts } from './counts.ts';
 import { applyChanges } from './directory-io.ts';
-import { ldapsearchAll, runStep, type ProcessMeasure } from './measure.ts';
+import { ldapsearchAll, readerSearches, runStep, type ProcessMeasure } from './measure.ts';
 import { flatten, type BenchDirectory } from './model.ts';
 import type { StepResult } from './step.ts';
 import { initialTenantState } from './tenant-state.ts';
@@ -120,10 +120,7 @@ export async function benchRun(input: RunInput): Promise<RunFigures> {
 
   // Directory read: the bridge's reader and ldapsearch on the same searches, alternating who goes first.
   const queries = planQueries(world.config.directory, vendorFor('openldap'));
-  const searches = [
-    { base: world.config.directory.groups.baseDns[0]!, filter: queries.groupFilter, attributes: queries.groupAttributes },
-    { base: world.config.directory.users.baseDns[0]!, filter: queries.userFilter, attributes: queries.userAttributes },
-  ];
+  const searches = readerSearches(world.config.directory, queries);
   const server = { url: world.slapd.ldapsUrl!, bindDn: world.slapd.rootDn, password: world.slapd.rootPassword, caFile: world.slapd.caFile };
   const readBridge = (): Promise<StepResult> => runStep({ step: 'directory', config: world.configFile, save: files('directory'), warm: true });
   const readLdapsearch = (): Promise<ProcessMeasure> => ldapsearchAll(server, searches, world.config.directory.pageSize);

@@ -16,6 +16,7 @@ import { deserialize, serialize } from 'node:v8';
 import { Client } from 'ldapts';
 import type { DirectorySnapshot } from '../../src/directory/snapshot.ts';
 import type { TenantSnapshot } from '../../src/tenant/snapshot.ts';
+import { readerSearches } from './measure.ts';
 import { receiveOnly } from './receive-only.ts';
 
 const BUILT = new URL('../../dist/', import.meta.url);
@@ -80,11 +81,7 @@ async function main(request: StepRequest): Promise<StepResult> {
   }
 
   if (request.step === 'receive') {
-    const queries = planQueries(config.directory, vendorFor('openldap'));
-    const searches = [
-      { base: config.directory.groups.baseDns[0]!, filter: queries.groupFilter, attributes: queries.groupAttributes },
-      { base: config.directory.users.baseDns[0]!, filter: queries.userFilter, attributes: queries.userAttributes },
-    ];
+    const searches = readerSearches(config.directory, planQueries(config.directory, vendorFor('openldap')));
     const startRss = kb();
     const t = performance.now();
     const entries = await receiveOnly(wire, config.directory, searches);
@@ -93,16 +90,13 @@ async function main(request: StepRequest): Promise<StepResult> {
 
   if (request.step === 'ldapts') {
     const directory = config.directory;
-    const queries = planQueries(directory, vendorFor('openldap'));
+    const searches = readerSearches(directory, planQueries(directory, vendorFor('openldap')));
     const client = new Client({ url: directory.urls[0]!, tlsOptions: { ca: [readFileSync(directory.caFile!, 'utf8')] } });
     const startRss = kb();
     const t = performance.now();
     let entries = 0;
     await client.bind(directory.bindDn!, directory.bindPassword!);
-    for (const [searchBase, filter, attributes] of [
-      [directory.groups.baseDns[0]!, queries.groupFilter, queries.groupAttributes],
-      [directory.users.baseDns[0]!, queries.userFilter, queries.userAttributes],
-    ] as const) {
+    for (const { base: searchBase, filter, attributes } of searches) {
       for await (const page of client.searchPaginated(searchBase, { scope: 'sub', filter, attributes, paged: { pageSize: directory.pageSize } })) entries += page.searchEntries.length;
     }
     await client.unbind();
