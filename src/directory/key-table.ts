@@ -10,7 +10,10 @@
 // its first RDN and its parent (`uid=jdoe` and `ou=people,dc=example,dc=com`). Parents are few
 // and repeat from one value to the next, so the parent is compared with the last one seen and
 // becomes a small number; each index slot is one 64-byte cache line holding the id, the parent's
-// number and the first RDN's bytes, so a lookup reads one line and checks every byte there.
+// number and the first RDN's bytes, so a lookup reads one line and checks every byte there, four
+// bytes (one word) at a time.
+
+import { latin1Text } from './slice.ts';
 
 /** Character classes of the plain-DN grammar (dn.ts PLAIN_DN), by byte. */
 const LETTER = 1;
@@ -52,6 +55,48 @@ const SLOT = 16;
 const INLINE_BYTES = (SLOT - 4) * 4;
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 16777619;
+const WORD_PRIME = 0x9e3779b1 | 0;
+
+// DNs are read four bytes at a time, as little-endian 32-bit words (DataView), with bit tricks
+// that work on each byte of a word at once ("SWAR"). They hold for words whose bytes are all
+// ASCII (below 0x80); a word with a byte from 0x80 up is never part of a plain DN, and is left to
+// the byte-by-byte code. With every byte below 0x80 no addition below carries into the next byte.
+const HIGH_BITS = 0x80808080 | 0;
+const LOW_BITS = 0x01010101;
+const COMMAS = 0x2c2c2c2c;
+
+/** 0x80 in each byte of `w` that is a capital A-Z (every byte of `w` ASCII). */
+function capitalBits(w: number): number {
+  // b + 0x3f reaches 0x80 from 'A' (0x41) on, b + 0x25 from just after 'Z' (0x5b) on.
+  return ((w + 0x3f3f3f3f) | 0) & ~((w + 0x25252525) | 0) & HIGH_BITS;
+}
+
+/** `w` with its capitals in lower case (0x20 added to each; every byte of `w` ASCII). */
+function foldWord(w: number, capitals: number): number {
+  return (w + (capitals >>> 2)) | 0;
+}
+
+/** How many bytes of `w` come before its first comma (4: none; every byte of `w` ASCII). */
+function bytesBeforeComma(w: number): number {
+  const x = w ^ COMMAS;
+  // The classic zero-byte test: the lowest byte it flags is exact (higher ones may not be).
+  const zeros = ((x - LOW_BITS) | 0) & ~x & HIGH_BITS;
+  return zeros === 0 ? 4 : (31 - Math.clz32(zeros & -zeros)) >> 3;
+}
+
+/** The first `n` bytes (0-3) of `w`, the others zero. */
+function firstBytes(w: number, n: number): number {
+  return w & ((1 << (n * 8)) - 1);
+}
+
+/** The final mix of a word hash, so that every input bit reaches the low bits the index uses. */
+function finish(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
 
 /** True when `key` is a plain DN in lower case (so its bytes are its key). */
 function isPlainKey(key: string): boolean {
@@ -92,13 +137,18 @@ export class KeyTable {
 
   /** The byte index of the plain keys (see SLOT), a power of two slots. */
   private slots = new Int32Array(SLOT << 12);
-  private slotBytes = new Uint8Array(this.slots.buffer);
   private indexed = 0;
   /** Numbers of the parent DN keys (everything after the first RDN; '' for none). */
   private readonly parents = new Map<string, number>([['', 0]]);
-  /** The last parent looked up from bytes, lower-case, and its number. */
-  private lastParent: Uint8Array = new Uint8Array(0);
+  /** The last parent looked up from bytes, lower-case: its length, its bytes as little-endian words, its number. */
+  private lastParentLength = 0;
+  private lastParentWords = new Int32Array(0);
+  /** Its last four bytes as one word (when it has four). */
+  private lastParentTail = 0;
   private lastParentNumber = 0;
+  /** The buffer being read, and a DataView of it for reading words. */
+  private viewed: Buffer | undefined;
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   /** Scratch for idsOfPlainBytes: each DN's slot hash (-1: another parent), where its first RDN ends. */
   private hashes = new Int32Array(1024);
   private rdnEnds = new Int32Array(1024);
@@ -144,6 +194,7 @@ export class KeyTable {
    * Plain DNs are ASCII, so the bytes are the string.
    */
   idOfPlainBytes(buf: Buffer, start: number, end: number): number {
+    if (buf !== this.viewed) this.viewOf(buf);
     // Fast path: the first RDN folded and hashed, the parent compared with the last one, one
     // slot read. A hit needs no grammar check: bytes that fold to a plain key are a plain DN.
     const hash = this.hashFirstRdn(buf, start, end);
@@ -164,10 +215,9 @@ export class KeyTable {
     const upper = plainCase(buf, start, end);
     if (upper < 0) return -1;
     const parentStart = rdnEnd < end ? rdnEnd + 1 : end;
-    const text = buf.toString('latin1', parentStart, end).toLowerCase();
+    const text = latin1Text(buf, parentStart, end).toLowerCase();
     const parent = this.parentNumber(text);
-    this.lastParent = Buffer.from(text, 'latin1');
-    this.lastParentNumber = parent;
+    this.setLastParent(text, parent);
     const slotHash = Math.imul(hash ^ parent, FNV_PRIME) & 0x7fffffff;
     const found = this.probe(buf, start, rdnEnd, slotHash, parent);
     if (found >= 0) {
@@ -185,7 +235,7 @@ export class KeyTable {
     if (upper < 0) return -1;
     const folded = upper === 1;
     this.folded = folded;
-    const dn = buf.toString('latin1', start, end);
+    const dn = latin1Text(buf, start, end);
     const key = folded ? dn.toLowerCase() : dn;
     const id = this.keys.length;
     this.keys.push(key);
@@ -205,6 +255,7 @@ export class KeyTable {
    * last parent that is not in the index yet is added as it is met.
    */
   idsOfPlainBytes(buf: Buffer, starts: Int32Array, ends: Int32Array, count: number, out: Int32Array): void {
+    if (buf !== this.viewed) this.viewOf(buf);
     if (this.hashes.length < count) {
       this.hashes = new Int32Array(Math.max(count, this.hashes.length * 2));
       this.rdnEnds = new Int32Array(this.hashes.length);
@@ -213,23 +264,45 @@ export class KeyTable {
     // The first value one by one: it makes its parent the last one seen (an entry's own DN, looked
     // up just before, usually has another parent than its members).
     out[0] = this.idOfPlainBytes(buf, starts[0]!, ends[0]!);
+    // Each pass is a method of its own, a loop and nothing after it: a long first call has its loop
+    // compiled while it runs (on-stack replacement), and that code is kept for later calls. Code
+    // after the loop, not yet run when it was compiled, would send every later call back to the
+    // interpreter when it got there.
+    const parent = this.lastParentNumber;
+    this.hashUnderLastParent(buf, starts, ends, count, parent);
+    this.touched = this.readAhead(count);
+    this.lookUpHashed(buf, starts, ends, count, parent, out);
+  }
+
+  /** idsOfPlainBytes' first pass: each DN's slot hash (-1: not under the last parent) and where its first RDN ends. */
+  private hashUnderLastParent(buf: Buffer, starts: Int32Array, ends: Int32Array, count: number, parent: number): void {
     const hashes = this.hashes;
     const rdnEnds = this.rdnEnds;
-    const parent = this.lastParentNumber;
     for (let k = 1; k < count; k++) {
       const end = ends[k]!;
       const hash = this.hashFirstRdn(buf, starts[k]!, end);
       rdnEnds[k] = this.rdnEnd;
       hashes[k] = this.underLastParent(buf, this.rdnEnd, end) ? Math.imul(hash ^ parent, FNV_PRIME) & 0x7fffffff : -1;
     }
+  }
+
+  /** idsOfPlainBytes' second pass: each hashed DN's slot read, in reads that do not wait for each other. */
+  private readAhead(count: number): number {
+    const hashes = this.hashes;
     const slots = this.slots;
     const mask = slots.length / SLOT - 1;
     let sum = 0;
     for (let k = 1; k < count; k++) {
       const hash = hashes[k]!;
-      if (hash >= 0) sum += slots[(hash & mask) * SLOT]!;
+      if (hash >= 0) sum = (sum + slots[(hash & mask) * SLOT]!) & 0xffffff;
     }
-    this.touched = sum;
+    return sum;
+  }
+
+  /** idsOfPlainBytes' last pass: each DN looked up (the slot now in the cache), or added. */
+  private lookUpHashed(buf: Buffer, starts: Int32Array, ends: Int32Array, count: number, parent: number, out: Int32Array): void {
+    const hashes = this.hashes;
+    const rdnEnds = this.rdnEnds;
     for (let k = 1; k < count; k++) {
       const hash = hashes[k]!;
       if (hash < 0) {
@@ -241,14 +314,56 @@ export class KeyTable {
     }
   }
 
+  private viewOf(buf: Buffer): void {
+    this.viewed = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  }
+
+  /** Makes `text` (a lower-case parent key) the last parent seen, number `parent`. */
+  private setLastParent(text: string, parent: number): void {
+    const words = new Int32Array((text.length + 3) >> 2);
+    for (let i = 0; i < text.length; i++) words[i >> 2]! |= text.charCodeAt(i) << ((i & 3) * 8);
+    this.lastParentLength = text.length;
+    this.lastParentWords = words;
+    let tail = 0;
+    for (let i = Math.max(0, text.length - 4), k = 0; i < text.length; i++, k++) tail |= text.charCodeAt(i) << (k * 8);
+    this.lastParentTail = tail;
+    this.lastParentNumber = parent;
+  }
+
   /**
-   * The hash of the DN's first RDN (`buf[start, …)` up to its first comma), case-folded; where that
-   * RDN ends is left in `rdnEnd`, and whether it had capitals in `upper`.
+   * The hash of the DN's first RDN (`buf[start, …)` up to its first comma), case-folded, read a
+   * word at a time; where that RDN ends is left in `rdnEnd`, and whether it had capitals in
+   * `upper`. The same bytes give the same hash whatever follows them.
    */
   private hashFirstRdn(buf: Buffer, start: number, end: number): number {
-    let upper = false;
+    const view = this.view;
     let hash = FNV_OFFSET;
-    let i = start;
+    let capitals = 0;
+    // The last word may reach past `end` (the buffer goes on): what lies past it is not looked at.
+    const readable = view.byteLength - 4;
+    for (let i = start; ; i += 4) {
+      if (i > readable) return this.hashFirstRdnBytes(buf, i, end, hash, capitals);
+      const w = view.getInt32(i, true);
+      if ((w & HIGH_BITS) !== 0) return this.hashFirstRdnBytes(buf, i, end, hash, capitals);
+      let before = bytesBeforeComma(w);
+      if (end - i < before) before = end - i;
+      const bits = capitalBits(w);
+      if (before < 4) {
+        this.rdnEnd = i + before;
+        this.upper = (capitals | firstBytes(bits, before)) !== 0;
+        return finish(before === 0 ? hash : Math.imul(hash ^ firstBytes(foldWord(w, bits), before), WORD_PRIME));
+      }
+      capitals |= bits;
+      hash = Math.imul(hash ^ foldWord(w, bits), WORD_PRIME);
+    }
+  }
+
+  /** hashFirstRdn from `i` on, byte by byte: the last bytes before `end`, or a word with a byte from 0x80 up. */
+  private hashFirstRdnBytes(buf: Buffer, i: number, end: number, hash: number, capitals: number): number {
+    let upper = capitals !== 0;
+    let word = 0;
+    let n = 0;
     for (; i < end; i++) {
       let code = buf[i]!;
       if (code === COMMA) break;
@@ -256,31 +371,61 @@ export class KeyTable {
         code += 0x20;
         upper = true;
       }
-      hash = Math.imul(hash ^ code, FNV_PRIME);
+      word |= code << (n * 8);
+      if (++n === 4) {
+        hash = Math.imul(hash ^ word, WORD_PRIME);
+        word = 0;
+        n = 0;
+      }
     }
     this.rdnEnd = i;
     this.upper = upper;
-    return hash;
+    return finish(n === 0 ? hash : Math.imul(hash ^ word, WORD_PRIME));
   }
 
   /**
    * Whether the DN whose first RDN ends at `rdnEnd` has the last parent seen, compared
-   * case-folded; capitals in the parent are added to `upper`.
+   * case-folded, a word at a time; capitals in the parent are added to `upper`.
    */
   private underLastParent(buf: Buffer, rdnEnd: number, end: number): boolean {
-    const last = this.lastParent;
+    const length = this.lastParentLength;
     // No parent (a one-RDN DN) only for a DN with no comma: `cn=a,` is not plain, not `cn=a`.
-    if (last.length === 0) return rdnEnd === end;
+    if (length === 0) return rdnEnd === end;
     const parentStart = rdnEnd < end ? rdnEnd + 1 : end;
-    if (end - parentStart !== last.length) return false;
+    if (end - parentStart !== length) return false;
+    if (length < 4) return this.underLastParentBytes(buf, parentStart, length);
+    const words = this.lastParentWords;
+    const view = this.view;
+    // Whole words, then the last four bytes as one word (overlapping the last whole one).
+    const whole = (length - 1) >> 2;
+    let capitals = 0;
+    for (let j = 0; j < whole; j++) {
+      const w = view.getInt32(parentStart + j * 4, true);
+      // A byte from 0x80 up is in no plain parent: not the last one.
+      if ((w & HIGH_BITS) !== 0) return false;
+      const bits = capitalBits(w);
+      if (foldWord(w, bits) !== words[j]) return false;
+      capitals |= bits;
+    }
+    const w = view.getInt32(parentStart + length - 4, true);
+    if ((w & HIGH_BITS) !== 0) return false;
+    const bits = capitalBits(w);
+    if (foldWord(w, bits) !== this.lastParentTail) return false;
+    if ((capitals | bits) !== 0) this.upper = true;
+    return true;
+  }
+
+  /** underLastParent for a parent of fewer than four bytes. */
+  private underLastParentBytes(buf: Buffer, parentStart: number, length: number): boolean {
+    const last = this.lastParentWords[0]!;
     let upper = false;
-    for (let j = 0; j < last.length; j++) {
-      let code = buf[parentStart + j]!;
+    for (let k = 0; k < length; k++) {
+      let code = buf[parentStart + k]!;
       if (code >= 0x41 && code <= 0x5a) {
         code += 0x20;
         upper = true;
       }
-      if (code !== last[j]) return false;
+      if (code !== ((last >>> (k * 8)) & 0xff)) return false;
     }
     if (upper) this.upper = true;
     return true;
@@ -289,7 +434,6 @@ export class KeyTable {
   /** The id whose first RDN is `buf[start, rdnEnd)` (case-folded) under parent number `parent`, or -1. */
   private probe(buf: Buffer, start: number, rdnEnd: number, hash: number, parent: number): number {
     const slots = this.slots;
-    const bytes = this.slotBytes;
     const mask = slots.length / SLOT - 1;
     const rdnLength = rdnEnd - start;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
@@ -297,24 +441,45 @@ export class KeyTable {
       const entry = slots[at]!;
       if (entry === 0) return -1;
       if (slots[at + 1] !== hash || slots[at + 2] !== parent || slots[at + 3] !== rdnLength) continue;
-      let i = 0;
-      if (rdnLength <= INLINE_BYTES) {
-        const inline = (at + 4) * 4;
-        for (; i < rdnLength; i++) {
-          let code = buf[start + i]!;
-          if (code >= 0x41 && code <= 0x5a) code += 0x20;
-          if (bytes[inline + i] !== code) break;
-        }
-      } else {
-        const key = this.keys[entry - 1]!;
-        for (; i < rdnLength; i++) {
-          let code = buf[start + i]!;
-          if (code >= 0x41 && code <= 0x5a) code += 0x20;
-          if (key.charCodeAt(i) !== code) break;
-        }
-      }
-      if (i === rdnLength) return entry - 1;
+      if (rdnLength <= INLINE_BYTES ? this.sameInline(buf, start, rdnLength, at + 4) : this.sameAsKey(buf, start, rdnLength, this.keys[entry - 1]!)) return entry - 1;
     }
+  }
+
+  /** Whether `buf[start, start + length)`, case-folded, is the first RDN kept as words from `slots[from]` on. */
+  private sameInline(buf: Buffer, start: number, length: number, from: number): boolean {
+    const slots = this.slots;
+    const view = this.view;
+    const whole = length >> 2;
+    for (let j = 0; j < whole; j++) {
+      const w = view.getInt32(start + j * 4, true);
+      if ((w & HIGH_BITS) !== 0) return false; // kept first RDNs are ASCII
+      if (foldWord(w, capitalBits(w)) !== slots[from + j]) return false;
+    }
+    const rest = length & 3;
+    if (rest === 0) return true;
+    const at = start + whole * 4;
+    if (at <= view.byteLength - 4) {
+      // The bytes past the first RDN (a comma, the parent) are read but not compared.
+      const w = view.getInt32(at, true);
+      if ((w & HIGH_BITS) === 0) return firstBytes(foldWord(w, capitalBits(w)), rest) === slots[from + whole];
+    }
+    let word = 0;
+    for (let k = 0; k < rest; k++) {
+      let code = buf[start + whole * 4 + k]!;
+      if (code >= 0x41 && code <= 0x5a) code += 0x20;
+      word |= code << (k * 8);
+    }
+    return word === slots[from + whole];
+  }
+
+  /** Whether `buf[start, start + length)`, case-folded, is how `key` starts. */
+  private sameAsKey(buf: Buffer, start: number, length: number, key: string): boolean {
+    for (let i = 0; i < length; i++) {
+      let code = buf[start + i]!;
+      if (code >= 0x41 && code <= 0x5a) code += 0x20;
+      if (key.charCodeAt(i) !== code) return false;
+    }
+    return true;
   }
 
   private index(id: number, hash: number, parent: number, key: string, rdnLength: number): void {
@@ -328,10 +493,8 @@ export class KeyTable {
     slots[at + 1] = hash;
     slots[at + 2] = parent;
     slots[at + 3] = rdnLength;
-    if (rdnLength <= INLINE_BYTES) {
-      const inline = (at + 4) * 4;
-      for (let i = 0; i < rdnLength; i++) this.slotBytes[inline + i] = key.charCodeAt(i);
-    }
+    // The first RDN as little-endian words, as sameInline reads them (the unused bytes stay 0).
+    if (rdnLength <= INLINE_BYTES) for (let i = 0; i < rdnLength; i++) slots[at + 4 + (i >> 2)]! |= key.charCodeAt(i) << ((i & 3) * 8);
     this.indexed++;
   }
 
@@ -344,10 +507,12 @@ export class KeyTable {
       let slot = old[at + 1]! & mask;
       while (slots[slot * SLOT] !== 0) slot = (slot + 1) & mask;
       const to = slot * SLOT;
-      for (let i = 0; i < SLOT; i++) slots[to + i] = old[at + i]!;
+      // The header and the words of the first RDN that are in use (the rest of a slot is 0).
+      const rdnLength = old[at + 3]!;
+      const used = rdnLength <= INLINE_BYTES ? 4 + ((rdnLength + 3) >> 2) : 4;
+      for (let i = 0; i < used; i++) slots[to + i] = old[at + i]!;
     }
     this.slots = slots;
-    this.slotBytes = new Uint8Array(slots.buffer);
   }
 
   get size(): number {

@@ -139,6 +139,43 @@ describe('KeyTable: plain DNs by their bytes', () => {
       { numRuns: 500 },
     );
   });
+  it('reads a DN the same wherever it lies and whatever follows it: at the end of its buffer, before a comma, before non-ASCII bytes', () => {
+    // The index reads four bytes at a time and may read past a DN's end; what lies there must not
+    // count. A reference model (lower-case DN -> id, in the order first seen) says what each id is.
+    const char = fc.constantFrom(...'aBcZ09.-_@ '.split(''));
+    const value = fc.array(char, { minLength: 1, maxLength: 60 }).map((cs) => cs.join('').replace(/ +/g, ' ').replace(/^ | $/g, '') || 'v');
+    const rdn = fc.tuple(fc.constantFrom('uid', 'CN', 'ou', 'x'), value).map(([t, v]) => `${t}=${v}`);
+    const dn = fc.array(rdn, { minLength: 1, maxLength: 4 }).map((rdns) => rdns.join(','));
+    const after = fc.constantFrom(Buffer.alloc(0), Buffer.from(','), Buffer.from([0xc3, 0xa9, 0xc3, 0xa9]), Buffer.from('uid=zz,ou=p'), Buffer.from([0x04, 0x81, 0x90]));
+    // A few DNs, met again and again in any case, at any offset, with anything after them.
+    const item = fc.tuple(fc.nat(5), fc.nat(), fc.nat(3), after);
+    fc.assert(
+      fc.property(fc.array(dn, { minLength: 1, maxLength: 6 }), fc.array(item, { minLength: 1, maxLength: 40 }), fc.boolean(), (pool, items, batch) => {
+        const table = new KeyTable();
+        const model = new Map<string, number>();
+        for (const [pick, caseBits, offset, trailer] of items) {
+          const base = pool[pick % pool.length]!;
+          const text = [...base].map((c, i) => ((caseBits >> i % 30) & 1 ? c.toUpperCase() : c.toLowerCase())).join('');
+          const buf = Buffer.concat([Buffer.alloc(offset, 0x41), Buffer.from(text, 'latin1'), trailer]);
+          let id: number;
+          if (batch) {
+            const out = new Int32Array(1);
+            table.idsOfPlainBytes(buf, Int32Array.of(offset), Int32Array.of(offset + text.length), 1, out);
+            id = out[0]!;
+          } else {
+            id = table.idOfPlainBytes(buf, offset, offset + text.length);
+          }
+          const key = tryDnKey(text);
+          expect(key).toBe(text.toLowerCase());
+          if (!model.has(key!)) model.set(key!, model.size);
+          expect(id).toBe(model.get(key!));
+          expect(table.key(id)).toBe(key);
+        }
+        expect(table.size).toBe(model.size);
+      }),
+      { numRuns: 1000 },
+    );
+  });
   it('looks up a batch (idsOfPlainBytes) exactly as one DN after another, keys added on the way included', () => {
     // Values under a few parents, in any case, repeated, some not plain: one table takes them one
     // by one, another as batches of an attribute's values; ids, keys and spellings must agree.
