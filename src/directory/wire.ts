@@ -9,6 +9,7 @@
 // guesses. Messages are framed from the byte stream whatever the chunk boundaries are.
 import type { AttributeValue, RawEntry } from './entry.ts';
 import type { KeyTable } from './key-table.ts';
+import { utf8Text } from './slice.ts';
 
 export const PAGED_RESULTS_OID = '1.2.840.113556.1.4.319';
 
@@ -89,7 +90,7 @@ export class Cursor {
 
   string(end: number, what: string): string {
     const valueEnd = this.enter(OCTET_STRING, end, what);
-    const value = this.buf.toString('utf8', this.pos, valueEnd);
+    const value = utf8Text(this.buf, this.pos, valueEnd);
     this.pos = valueEnd;
     return value;
   }
@@ -213,7 +214,17 @@ export interface EntryOptions {
 
 /** A value as it is kept: its bytes copied out (a binary attribute) or its UTF-8 text. */
 function valueOf(buf: Buffer, start: number, end: number, asBytes: boolean): AttributeValue {
-  return asBytes ? Buffer.from(buf.subarray(start, end)) : buf.toString('utf8', start, end);
+  return asBytes ? Buffer.from(buf.subarray(start, end)) : utf8Text(buf, start, end);
+}
+
+/** An attribute name as it came (its bytes), its lower-case key, and how its values are kept. */
+interface AttributeName {
+  bytes: Buffer;
+  key: string;
+  /** Kept as bytes (EntryOptions.binary). */
+  asBytes: boolean;
+  /** DN values made KeyTable ids (EntryOptions.interning). */
+  interned: boolean;
 }
 
 /**
@@ -223,8 +234,8 @@ function valueOf(buf: Buffer, start: number, end: number, asBytes: boolean): Att
  */
 export class EntryDecoder {
   private readonly options: EntryOptions;
-  /** Attribute names seen so far, as bytes and as their lower-case key: a directory repeats a few. */
-  private readonly names: Array<{ bytes: Buffer; key: string }> = [];
+  /** Attribute names seen so far, as bytes, and what they are: a directory repeats a few. */
+  private readonly names: AttributeName[] = [];
   /**
    * Scratch for one attribute's DN values: where each starts and ends, the id each was found as
    * (-1: none), and the ids kept. All four have one length and grow together (growValues).
@@ -238,18 +249,20 @@ export class EntryDecoder {
     this.options = options;
   }
 
-  private name(buf: Buffer, start: number, end: number): string {
+  private name(buf: Buffer, start: number, end: number): AttributeName {
     const length = end - start;
     for (const known of this.names) {
       const bytes = known.bytes;
       if (bytes.length !== length) continue;
       let i = 0;
       while (i < length && bytes[i] === buf[start + i]) i++;
-      if (i === length) return known.key;
+      if (i === length) return known;
     }
-    const key = buf.toString('utf8', start, end).toLowerCase();
-    if (this.names.length < 64) this.names.push({ bytes: Buffer.from(buf.subarray(start, end)), key });
-    return key;
+    const key = utf8Text(buf, start, end).toLowerCase();
+    const { binary, interning } = this.options;
+    const name = { bytes: Buffer.from(buf.subarray(start, end)), key, asBytes: binary.has(key), interned: interning !== undefined && interning.attributes.has(key) };
+    if (this.names.length < 64) this.names.push(name);
+    return name;
   }
 
   /** Reads one value's tag and length (an inlined `enter(OCTET_STRING)`): where the value ends. */
@@ -275,7 +288,7 @@ export class EntryDecoder {
 
   decode(cursor: Cursor, opEnd: number): RawEntry {
     const buf = cursor.buf;
-    const { binary, interning } = this.options;
+    const { interning } = this.options;
     let dn: string;
     let keyId = -1;
     const dnEnd = cursor.enter(OCTET_STRING, opEnd, 'entry objectName');
@@ -284,9 +297,9 @@ export class EntryDecoder {
       // the DN had capitals.
       const table = interning.table;
       keyId = table.idOfPlainBytes(buf, cursor.pos, dnEnd);
-      dn = keyId >= 0 && !table.folded ? table.key(keyId) : buf.toString('utf8', cursor.pos, dnEnd);
+      dn = keyId >= 0 && !table.folded ? table.key(keyId) : utf8Text(buf, cursor.pos, dnEnd);
     } else {
-      dn = buf.toString('utf8', cursor.pos, dnEnd);
+      dn = utf8Text(buf, cursor.pos, dnEnd);
     }
     cursor.pos = dnEnd;
     const attributes = new Map<string, AttributeValue[]>();
@@ -299,19 +312,23 @@ export class EntryDecoder {
         key = undefined;
         const attributeEnd = cursor.enter(SEQUENCE, listEnd, 'attribute');
         const typeEnd = cursor.enter(OCTET_STRING, attributeEnd, 'attribute type');
-        key = this.name(buf, cursor.pos, typeEnd);
+        const name = this.name(buf, cursor.pos, typeEnd);
+        key = name.key;
         cursor.pos = typeEnd;
         const valuesEnd = cursor.enter(SET, attributeEnd, 'values');
-        const asBytes = binary.has(key);
-        const table = interning !== undefined && interning.attributes.has(key) ? interning.table : undefined;
+        const asBytes = name.asBytes;
+        const table = name.interned ? interning!.table : undefined;
+        // Most attributes have one value: its array is made for it, `[value]`, one element long
+        // (an empty array's first push makes room for seventeen).
         let values = attributes.get(key);
         const fresh = values === undefined;
-        values ??= [];
         let idCount = 0;
         if (table === undefined) {
           while (cursor.pos < valuesEnd) {
             const valueEnd = this.value(cursor, valuesEnd);
-            values.push(valueOf(buf, cursor.pos, valueEnd, asBytes));
+            const value = valueOf(buf, cursor.pos, valueEnd, asBytes);
+            if (values === undefined) values = [value];
+            else values.push(value);
             cursor.pos = valueEnd;
           }
         } else {
@@ -328,11 +345,16 @@ export class EntryDecoder {
           table.idsOfPlainBytes(buf, this.starts, this.ends, count, this.found);
           for (let k = 0; k < count; k++) {
             const id = this.found[k]!;
-            if (id >= 0) this.ids[idCount++] = id;
-            else values.push(valueOf(buf, this.starts[k]!, this.ends[k]!, asBytes));
+            if (id >= 0) {
+              this.ids[idCount++] = id;
+              continue;
+            }
+            const value = valueOf(buf, this.starts[k]!, this.ends[k]!, asBytes);
+            if (values === undefined) values = [value];
+            else values.push(value);
           }
         }
-        if (fresh && values.length > 0) attributes.set(key, values);
+        if (fresh && values !== undefined) attributes.set(key, values);
         if (idCount > 0) {
           dnIds ??= new Map();
           const earlier = dnIds.get(key);
