@@ -84,6 +84,13 @@ function bytesBeforeComma(w: number): number {
   return zeros === 0 ? 4 : (31 - Math.clz32(zeros & -zeros)) >> 3;
 }
 
+/** `n` (at most 4) characters of `text` from `start` on, as one little-endian word (the rest 0). */
+function textWord(text: string, start: number, n: number): number {
+  let word = 0;
+  for (let k = 0; k < n; k++) word |= text.charCodeAt(start + k) << (k * 8);
+  return word;
+}
+
 /** The first `n` bytes (0-3) of `w`, the others zero. */
 function firstBytes(w: number, n: number): number {
   return w & ((1 << (n * 8)) - 1);
@@ -322,12 +329,10 @@ export class KeyTable {
   /** Makes `text` (a lower-case parent key) the last parent seen, number `parent`. */
   private setLastParent(text: string, parent: number): void {
     const words = new Int32Array((text.length + 3) >> 2);
-    for (let i = 0; i < text.length; i++) words[i >> 2]! |= text.charCodeAt(i) << ((i & 3) * 8);
+    for (let j = 0; j < words.length; j++) words[j] = textWord(text, j * 4, Math.min(4, text.length - j * 4));
     this.lastParentLength = text.length;
     this.lastParentWords = words;
-    let tail = 0;
-    for (let i = Math.max(0, text.length - 4), k = 0; i < text.length; i++, k++) tail |= text.charCodeAt(i) << (k * 8);
-    this.lastParentTail = tail;
+    this.lastParentTail = textWord(text, Math.max(0, text.length - 4), Math.min(4, text.length));
     this.lastParentNumber = parent;
   }
 
@@ -494,7 +499,7 @@ export class KeyTable {
     slots[at + 2] = parent;
     slots[at + 3] = rdnLength;
     // The first RDN as little-endian words, as sameInline reads them (the unused bytes stay 0).
-    if (rdnLength <= INLINE_BYTES) for (let i = 0; i < rdnLength; i++) slots[at + 4 + (i >> 2)]! |= key.charCodeAt(i) << ((i & 3) * 8);
+    if (rdnLength <= INLINE_BYTES) for (let j = 0; j * 4 < rdnLength; j++) slots[at + 4 + j] = textWord(key, j * 4, Math.min(4, rdnLength - j * 4));
     this.indexed++;
   }
 

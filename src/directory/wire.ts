@@ -217,6 +217,16 @@ function valueOf(buf: Buffer, start: number, end: number, asBytes: boolean): Att
   return asBytes ? Buffer.from(buf.subarray(start, end)) : utf8Text(buf, start, end);
 }
 
+/**
+ * `values` with `value` added: a new one-element array for the first (most attributes have one
+ * value, and an empty array's first push makes room for seventeen).
+ */
+function withValue(values: AttributeValue[] | undefined, value: AttributeValue): AttributeValue[] {
+  if (values === undefined) return [value];
+  values.push(value);
+  return values;
+}
+
 /** An attribute name as it came (its bytes), its lower-case key, and how its values are kept. */
 interface AttributeName {
   bytes: Buffer;
@@ -318,17 +328,13 @@ export class EntryDecoder {
         const valuesEnd = cursor.enter(SET, attributeEnd, 'values');
         const asBytes = name.asBytes;
         const table = name.interned ? interning!.table : undefined;
-        // Most attributes have one value: its array is made for it, `[value]`, one element long
-        // (an empty array's first push makes room for seventeen).
         let values = attributes.get(key);
         const fresh = values === undefined;
         let idCount = 0;
         if (table === undefined) {
           while (cursor.pos < valuesEnd) {
             const valueEnd = this.value(cursor, valuesEnd);
-            const value = valueOf(buf, cursor.pos, valueEnd, asBytes);
-            if (values === undefined) values = [value];
-            else values.push(value);
+            values = withValue(values, valueOf(buf, cursor.pos, valueEnd, asBytes));
             cursor.pos = valueEnd;
           }
         } else {
@@ -349,9 +355,7 @@ export class EntryDecoder {
               this.ids[idCount++] = id;
               continue;
             }
-            const value = valueOf(buf, this.starts[k]!, this.ends[k]!, asBytes);
-            if (values === undefined) values = [value];
-            else values.push(value);
+            values = withValue(values, valueOf(buf, this.starts[k]!, this.ends[k]!, asBytes));
           }
         }
         if (fresh && values !== undefined) attributes.set(key, values);
