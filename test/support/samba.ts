@@ -296,7 +296,9 @@ export async function startSamba(options: SambaOptions = {}): Promise<SambaServe
         await stopChild(started);
         // Samba's worker processes leave with their parent; wait until the ports are free.
         await waitFor('samba ports to close', async () => !(await portOpen(LDAPS_PORT)) && !(await portOpen(LDAP_PORT)), { timeoutMs: 10_000 }).catch(() => undefined);
-        rmSync(dir, { recursive: true, force: true });
+        // A worker can still be writing its last files once the ports are closed (a CI run failed
+        // on ENOTEMPTY here): rmSync retries, as it does for exactly that error.
+        rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
         release();
       },
     };
