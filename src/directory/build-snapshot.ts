@@ -61,16 +61,39 @@ function foldUid(uid: string): string {
   return uid.normalize('NFKC').toLowerCase().trim();
 }
 
-/** The keys of sorted ranks, each once. */
-function uniqueKeys(sortedRanks: Int32Array, sorted: string[]): string[] {
-  const keys: string[] = [];
-  let previous = -1;
-  for (let i = 0; i < sortedRanks.length; i++) {
-    const rank = sortedRanks[i]!;
-    if (rank !== previous) keys.push(sorted[rank]!);
-    previous = rank;
+/**
+ * Ranks of members, reused by every group: holds the largest group's once grown. A group's member
+ * list is built from it in a small function of its own, so it is compiled on its own (not inside
+ * buildSnapshot, which runs once).
+ */
+class MemberRanks {
+  private ranks = new Int32Array(1024);
+
+  /**
+   * The sorted keys, each once, of the `ids` that `kinds` marks a user or a group, and of the
+   * user ids in `extra` (members by uid).
+   */
+  keysOf(ids: Int32Array, extra: readonly number[], kinds: readonly number[], rank: Int32Array, sorted: readonly string[]): string[] {
+    const total = ids.length + extra.length;
+    if (total > this.ranks.length) this.ranks = new Int32Array(Math.max(total, this.ranks.length * 2));
+    const ranks = this.ranks;
+    let count = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if ((kinds[id]! & (USER | GROUP)) !== 0) ranks[count++] = rank[id]!;
+    }
+    for (let i = 0; i < extra.length; i++) ranks[count++] = rank[extra[i]!]!;
+    const inOrder = ranks.subarray(0, count).sort();
+    // Each rank once, packed at the front; then read back as keys.
+    let unique = 0;
+    for (let i = 0; i < count; i++) {
+      const value = inOrder[i]!;
+      if (unique === 0 || inOrder[unique - 1] !== value) inOrder[unique++] = value;
+    }
+    const keys = new Array<string>(unique);
+    for (let i = 0; i < unique; i++) keys[i] = sorted[inOrder[i]!]!;
+    return keys;
   }
-  return keys;
 }
 
 async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -393,19 +416,16 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
   const { rank, sorted } = table.sortedOrder();
   const unknownUids = new Map<string, string[]>();
   const finalGroups = new Map<number, DirectoryGroup>();
+  const memberRanks = new MemberRanks();
+  const uidMembers: number[] = []; // reused by every group
   for (const [groupId, { group, memberIds: ids, memberUids }] of groups) {
-    const ranks = new Int32Array(ids.length + memberUids.length);
-    let count = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      if ((kinds[id]! & (USER | GROUP)) !== 0) ranks[count++] = rank[id]!;
-    }
+    uidMembers.length = 0;
     for (const uid of memberUids) {
       const userId = uidToUser.get(foldUid(uid));
-      if (userId !== undefined) ranks[count++] = rank[userId]!;
+      if (userId !== undefined) uidMembers.push(userId);
       else unknownUids.set(uid, [...(unknownUids.get(uid) ?? []), group.dn]);
     }
-    finalGroups.set(groupId, { ...group, members: uniqueKeys(ranks.subarray(0, count).sort(), sorted) });
+    finalGroups.set(groupId, { ...group, members: memberRanks.keysOf(ids, uidMembers, kinds, rank, sorted) });
   }
   for (const [uid, referrers] of unknownUids) {
     warnings.push({ code: 'MEMBER_UNRESOLVED', message: `memberUid "${uid}" (listed in ${names(referrers)}) matches no user read`, subject: uid });
