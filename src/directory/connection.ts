@@ -120,11 +120,93 @@ class PageIntake {
   }
 }
 
-/** A complete page: its SearchResultDone, and how many entry and reference messages came before it. */
+/** What a page holds (HeldPage) before it is taken in without waiting for its end: a page of large groups. */
+const HOLD_BYTES = 8 * 1024 * 1024;
+const HELD_START_BYTES = 64 * 1024;
+
+/**
+ * The entry and reference messages of one page, copied as they arrive and taken in once the page
+ * is complete, just after its successor is asked for. Taken in as they arrived, the SearchResultDone
+ * was read only once every entry before it was decoded, and the server had nothing to do until
+ * the next request came; now it prepares the next page while this one is decoded. A page holds
+ * at most about HOLD_BYTES: beyond that, what it holds is taken in at once.
+ */
+export class HeldPage {
+  private bytes = Buffer.allocUnsafeSlow(HELD_START_BYTES);
+  private used = 0;
+  /** Where each held message starts and ends in `bytes`, in arrival order. */
+  private bounds = new Int32Array(1024);
+  private count = 0;
+  /** This page's messages so far, and its entries taken in so far. */
+  private messages = 0;
+  private entries = 0;
+  private readonly intake: Pick<PageIntake, 'take'>;
+  private readonly limit: number;
+
+  /** `limit`: the bytes held before they are taken in without waiting for the page's end. */
+  constructor(intake: Pick<PageIntake, 'take'>, limit = HOLD_BYTES) {
+    this.intake = intake;
+    this.limit = limit;
+  }
+
+  /** Keeps a copy of the message (its bytes are valid during the call only). */
+  add(envelope: Envelope): void {
+    const { start, end } = envelope;
+    const length = end - start;
+    if (this.used + length > this.bytes.length) {
+      const bytes = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.used + length));
+      this.bytes.copy(bytes, 0, 0, this.used);
+      this.bytes = bytes;
+    }
+    if (2 * this.count + 2 > this.bounds.length) {
+      const bounds = new Int32Array(this.bounds.length * 2);
+      bounds.set(this.bounds);
+      this.bounds = bounds;
+    }
+    envelope.cursor.buf.copy(this.bytes, this.used, start, end);
+    this.bounds[2 * this.count] = this.used;
+    this.bounds[2 * this.count + 1] = this.used + length;
+    this.count++;
+    this.messages++;
+    this.used += length;
+    if (this.used >= this.limit) this.takeHeld();
+  }
+
+  /** Entry and reference messages so far in this page. */
+  get size(): number {
+    return this.messages;
+  }
+
+  /** The rest of the page taken in; how many of its messages were entries. Ready for another page after. */
+  finish(): number {
+    try {
+      this.takeHeld();
+      return this.entries;
+    } finally {
+      this.messages = 0;
+      this.entries = 0;
+    }
+  }
+
+  /** Each held message to the intake, in arrival order. */
+  private takeHeld(): void {
+    try {
+      for (let i = 0; i < this.count; i++) {
+        if (this.intake.take(readEnvelope(this.bytes, this.bounds[2 * i]!, this.bounds[2 * i + 1]!))) this.entries++;
+      }
+    } finally {
+      this.count = 0;
+      this.used = 0;
+      // One very large entry does not keep its room for the rest of the search.
+      if (this.bytes.length > 2 * Math.max(this.limit, HELD_START_BYTES)) this.bytes = Buffer.allocUnsafeSlow(HELD_START_BYTES);
+    }
+  }
+}
+
+/** A complete page: its SearchResultDone, and its entry and reference messages, held. */
 interface PageAnswer {
   done: SearchDone;
-  messages: number;
-  entries: number;
+  held: HeldPage;
 }
 
 /** Consecutive empty pages that still carry a cookie before the read gives up (a server looping). */
@@ -504,9 +586,9 @@ export class LdapSession {
 
   /**
    * A paged subtree search (RFC 2696) spoken on the session's socket directly: each page request
-   * is encoded by ldapts and its responses are framed here (wire.ts) and go to `intake` as they
-   * arrive, so a page is taken in while the server is still sending it. As soon as a page is
-   * complete its successor is asked for, before the page hook runs. The search goes on while the
+   * is encoded by ldapts and its responses are framed here (wire.ts) and held as they arrive
+   * (HeldPage). As soon as a page is complete its successor is asked for; then the page goes to
+   * `intake` while the server prepares the next one, and then the page hook runs. The search goes on while the
    * server returns a cookie, through empty pages too (Active Directory sends some), and is
    * complete only at a page without one.
    */
@@ -514,6 +596,7 @@ export class LdapSession {
     const filter = FilterParser.parseString(request.filter);
     /** The last page asked for. */
     let asked = -1;
+    const spare: HeldPage[] = [];
     const ask = (cookie: Buffer | undefined): Promise<PageAnswer> => {
       const messageId = this.nextMessageId();
       asked = messageId;
@@ -527,13 +610,10 @@ export class LdapSession {
         timeLimit: options.timeLimit ?? 0,
         controls: [new PagedResultsControl({ value: { size: this.config.pageSize, ...(cookie ? { cookie } : {}) } })],
       }).write();
-      let messages = 0;
-      let entries = 0;
-      const take = (envelope: Envelope): void => {
-        messages++;
-        if (intake.take(envelope)) entries++;
-      };
-      const answer = this.sendPage(messageId, bytes, take).then((done) => ({ done, messages, entries }));
+      // The page before's store, once it is taken in (two take turns).
+      const held = spare.pop() ?? new HeldPage(intake);
+      const take = (envelope: Envelope): void => held.add(envelope);
+      const answer = this.sendPage(messageId, bytes, take).then((done) => ({ done, held }));
       answer.catch(() => undefined); // awaited below, or abandoned when the search fails first
       return answer;
     };
@@ -541,7 +621,8 @@ export class LdapSession {
     let next = ask(undefined);
     try {
       for (let page = 1; ; page++) {
-        const { done, messages, entries } = await this.race(next);
+        const { done, held } = await this.race(next);
+        const messages = held.size;
         if (done.resultCode !== 0) throw StatusCodeParser.parse({ status: done.resultCode, errorMessage: done.diagnosticMessage } as Parameters<typeof StatusCodeParser.parse>[0]);
         this.ensureUsable(`page ${page} of the search of "${request.base}"`);
         pagesDone(page);
@@ -555,6 +636,8 @@ export class LdapSession {
           );
         }
         if (more) next = ask(done.cookie);
+        const entries = held.finish();
+        spare.push(held);
         await intake.pageDone(page, entries);
         if (!more) return;
       }

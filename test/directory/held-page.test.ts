@@ -1,0 +1,102 @@
+// A page's messages are held as they arrive and taken in when the page is complete (after its
+// successor was asked for), in arrival order; beyond a byte limit, what is held is taken in at once.
+// Messages arrive in a buffer that is reused for the next chunk, so the page must keep copies.
+import { describe, expect, it } from 'vitest';
+import { HeldPage } from '../../src/directory/connection.ts';
+import { SEARCH_RESULT_ENTRY, readEnvelope, type Envelope } from '../../src/directory/wire.ts';
+import { ldapMessage, octets, searchEntry, tlv } from '../support/ber.ts';
+
+const entry = (id: number, dn: string, size = 0): Buffer => ldapMessage(id, searchEntry(dn, [['description', ['x'.repeat(size)]]]));
+const reference = (id: number, uri: string): Buffer => ldapMessage(id, tlv(0x73, octets(uri)));
+
+/** An intake that keeps a copy of each message it is given, as the reader's would decode it then. */
+function recordingIntake() {
+  const taken: Buffer[] = [];
+  return {
+    taken,
+    take(envelope: Envelope): boolean {
+      taken.push(Buffer.from(envelope.cursor.buf.subarray(envelope.start, envelope.end)));
+      return envelope.op === SEARCH_RESULT_ENTRY;
+    },
+  };
+}
+
+/** Hands `message` to the page the way the socket does: in a chunk buffer that is overwritten right after. */
+function arrive(page: HeldPage, message: Buffer): void {
+  const chunk = Buffer.alloc(message.length + 7, 0xee);
+  message.copy(chunk, 3);
+  page.add(readEnvelope(chunk, 3, 3 + message.length));
+  chunk.fill(0x55);
+}
+
+describe('HeldPage', () => {
+  it('takes nothing in until the page is finished, then every message in arrival order, from its own copies', () => {
+    const intake = recordingIntake();
+    const page = new HeldPage(intake);
+    const messages = [entry(5, 'uid=a,dc=t'), reference(5, 'ldap://other/dc=t'), entry(5, 'uid=b,dc=t', 3000), entry(5, 'uid=c,dc=t')];
+    for (const message of messages) arrive(page, message);
+    expect(intake.taken).toHaveLength(0);
+    expect(page.size).toBe(4);
+    expect(page.finish()).toBe(3);
+    expect(intake.taken).toEqual(messages);
+  });
+
+  it('starts afresh after finish: the next page counts and delivers only its own messages', () => {
+    const intake = recordingIntake();
+    const page = new HeldPage(intake);
+    arrive(page, entry(1, 'uid=a,dc=t'));
+    page.finish();
+    expect(page.size).toBe(0);
+    const next = [entry(2, 'uid=b,dc=t'), entry(2, 'uid=c,dc=t')];
+    for (const message of next) arrive(page, message);
+    expect(page.size).toBe(2);
+    expect(page.finish()).toBe(2);
+    expect(intake.taken.slice(1)).toEqual(next);
+    expect(page.finish()).toBe(0);
+    expect(intake.taken).toHaveLength(3);
+  });
+
+  it('grows past its first room for many and large messages, losing none', () => {
+    const intake = recordingIntake();
+    const page = new HeldPage(intake);
+    // More bounds than its first 512 messages, more bytes than its first 64 KiB, one message larger than both.
+    const messages = Array.from({ length: 1500 }, (_, i) => entry(9, `uid=user${i},dc=t`, i === 700 ? 200_000 : i % 50));
+    for (const message of messages) arrive(page, message);
+    expect(page.finish()).toBe(1500);
+    expect(intake.taken).toEqual(messages);
+  });
+
+  it('beyond its limit, takes in what it holds at once, and the rest at the end, in order', () => {
+    const intake = recordingIntake();
+    const page = new HeldPage(intake, 1000);
+    const messages = Array.from({ length: 10 }, (_, i) => entry(3, `uid=u${i},dc=t`, 300));
+    arrive(page, messages[0]!);
+    arrive(page, messages[1]!);
+    expect(intake.taken).toHaveLength(0);
+    arrive(page, messages[2]!); // about 1,000 bytes held now
+    expect(intake.taken).toEqual(messages.slice(0, 3));
+    for (const message of messages.slice(3)) arrive(page, message);
+    expect(intake.taken.length).toBeLessThan(10);
+    expect(page.size).toBe(10);
+    expect(page.finish()).toBe(10);
+    expect(intake.taken).toEqual(messages);
+  });
+
+  it('passes on an error of the intake and keeps nothing of the page it failed in', () => {
+    let calls = 0;
+    const page = new HeldPage({
+      take: () => {
+        calls++;
+        throw new Error('bad entry');
+      },
+    });
+    arrive(page, entry(1, 'uid=a,dc=t'));
+    arrive(page, entry(1, 'uid=b,dc=t'));
+    expect(() => page.finish()).toThrow('bad entry');
+    expect(calls).toBe(1);
+    expect(page.size).toBe(0);
+    calls = 0;
+    expect(page.finish()).toBe(0);
+    expect(calls).toBe(0);
+  });
+});
