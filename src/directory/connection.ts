@@ -9,6 +9,7 @@
 //    throws. ldapts reconnects transparently (unauthenticated) when a socket closed between
 //    operations; the session watches its sockets itself and refuses to go on after a loss.
 import { readFileSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { Client, FilterParser, NoSuchObjectError, PagedResultsControl, ResultCodeError, SearchRequest as LdapSearchRequest, StatusCodeParser, type SearchOptions } from 'ldapts';
@@ -123,13 +124,17 @@ class PageIntake {
 /** What a page holds (HeldPage) before it is taken in without waiting for its end: a page of large groups. */
 const HOLD_BYTES = 8 * 1024 * 1024;
 const HELD_START_BYTES = 64 * 1024;
+/** About how many held bytes are taken in before other work (the other search's pages) has a turn. */
+const TURN_BYTES = 64 * 1024;
 
 /**
  * The entry and reference messages of one page, copied as they arrive and taken in once the page
  * is complete, just after its successor is asked for. Taken in as they arrived, the SearchResultDone
  * was read only once every entry before it was decoded, and the server had nothing to do until
- * the next request came; now it prepares the next page while this one is decoded. A page holds
- * at most about HOLD_BYTES: beyond that, what it holds is taken in at once.
+ * the next request came; now it prepares the next page while this one is decoded. A complete page
+ * is taken in a turn of about TURN_BYTES at a time, so the other search running beside this one
+ * is answered in between (its next page asked for) rather than after a whole page of groups. A
+ * page holds at most about HOLD_BYTES: beyond that, what it holds is taken in at once.
  */
 export class HeldPage {
   private bytes = Buffer.allocUnsafeSlow(HELD_START_BYTES);
@@ -142,11 +147,16 @@ export class HeldPage {
   private entries = 0;
   private readonly intake: Pick<PageIntake, 'take'>;
   private readonly limit: number;
+  private readonly turnBytes: number;
 
-  /** `limit`: the bytes held before they are taken in without waiting for the page's end. */
-  constructor(intake: Pick<PageIntake, 'take'>, limit = HOLD_BYTES) {
+  /**
+   * `limit`: the bytes held before they are taken in without waiting for the page's end;
+   * `turnBytes`: about how many are taken in at a time once the page is complete.
+   */
+  constructor(intake: Pick<PageIntake, 'take'>, limit = HOLD_BYTES, turnBytes = TURN_BYTES) {
     this.intake = intake;
     this.limit = limit;
+    this.turnBytes = turnBytes;
   }
 
   /** Keeps a copy of the message (its bytes are valid during the call only). */
@@ -169,7 +179,13 @@ export class HeldPage {
     this.count++;
     this.messages++;
     this.used += length;
-    if (this.used >= this.limit) this.takeHeld();
+    if (this.used >= this.limit) {
+      try {
+        this.takeFrom(0, Infinity);
+      } finally {
+        this.empty();
+      }
+    }
   }
 
   /** Entry and reference messages so far in this page. */
@@ -177,29 +193,41 @@ export class HeldPage {
     return this.messages;
   }
 
-  /** The rest of the page taken in; how many of its messages were entries. Ready for another page after. */
-  finish(): number {
+  /**
+   * The rest of the page taken in, a turn at a time; how many of its messages were entries.
+   * Ready for another page after (also when the intake threw).
+   */
+  async finish(): Promise<number> {
     try {
-      this.takeHeld();
+      let from = this.takeFrom(0, this.turnBytes);
+      while (from < this.count) {
+        await nextTurn();
+        from = this.takeFrom(from, this.turnBytes);
+      }
       return this.entries;
     } finally {
+      this.empty();
       this.messages = 0;
       this.entries = 0;
     }
   }
 
-  /** Each held message to the intake, in arrival order. */
-  private takeHeld(): void {
-    try {
-      for (let i = 0; i < this.count; i++) {
-        if (this.intake.take(readEnvelope(this.bytes, this.bounds[2 * i]!, this.bounds[2 * i + 1]!))) this.entries++;
-      }
-    } finally {
-      this.count = 0;
-      this.used = 0;
-      // One very large entry does not keep its room for the rest of the search.
-      if (this.bytes.length > 2 * Math.max(this.limit, HELD_START_BYTES)) this.bytes = Buffer.allocUnsafeSlow(HELD_START_BYTES);
+  /** Takes held messages in, from number `from` on, until about `bytes` are taken; where it stopped. */
+  private takeFrom(from: number, bytes: number): number {
+    const bounds = this.bounds;
+    const stop = from < this.count ? bounds[2 * from]! + bytes : 0;
+    let i = from;
+    for (; i < this.count && bounds[2 * i]! < stop; i++) {
+      if (this.intake.take(readEnvelope(this.bytes, bounds[2 * i]!, bounds[2 * i + 1]!))) this.entries++;
     }
+    return i;
+  }
+
+  private empty(): void {
+    this.count = 0;
+    this.used = 0;
+    // One very large entry does not keep its room for the rest of the search.
+    if (this.bytes.length > 2 * Math.max(this.limit, HELD_START_BYTES)) this.bytes = Buffer.allocUnsafeSlow(HELD_START_BYTES);
   }
 }
 
@@ -636,7 +664,7 @@ export class LdapSession {
           );
         }
         if (more) next = ask(done.cookie);
-        const entries = held.finish();
+        const entries = await held.finish();
         spare.push(held);
         await intake.pageDone(page, entries);
         if (!more) return;

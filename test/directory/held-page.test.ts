@@ -1,5 +1,6 @@
 // A page's messages are held as they arrive and taken in when the page is complete (after its
-// successor was asked for), in arrival order; beyond a byte limit, what is held is taken in at once.
+// successor was asked for), in arrival order, a turn at a time so that other work runs in
+// between; beyond a byte limit, what is held is taken in at once.
 // Messages arrive in a buffer that is reused for the next chunk, so the page must keep copies.
 import { describe, expect, it } from 'vitest';
 import { HeldPage } from '../../src/directory/connection.ts';
@@ -30,43 +31,43 @@ function arrive(page: HeldPage, message: Buffer): void {
 }
 
 describe('HeldPage', () => {
-  it('takes nothing in until the page is finished, then every message in arrival order, from its own copies', () => {
+  it('takes nothing in until the page is finished, then every message in arrival order, from its own copies', async () => {
     const intake = recordingIntake();
     const page = new HeldPage(intake);
     const messages = [entry(5, 'uid=a,dc=t'), reference(5, 'ldap://other/dc=t'), entry(5, 'uid=b,dc=t', 3000), entry(5, 'uid=c,dc=t')];
     for (const message of messages) arrive(page, message);
     expect(intake.taken).toHaveLength(0);
     expect(page.size).toBe(4);
-    expect(page.finish()).toBe(3);
+    expect(await page.finish()).toBe(3);
     expect(intake.taken).toEqual(messages);
   });
 
-  it('starts afresh after finish: the next page counts and delivers only its own messages', () => {
+  it('starts afresh after finish: the next page counts and delivers only its own messages', async () => {
     const intake = recordingIntake();
     const page = new HeldPage(intake);
     arrive(page, entry(1, 'uid=a,dc=t'));
-    page.finish();
+    await page.finish();
     expect(page.size).toBe(0);
     const next = [entry(2, 'uid=b,dc=t'), entry(2, 'uid=c,dc=t')];
     for (const message of next) arrive(page, message);
     expect(page.size).toBe(2);
-    expect(page.finish()).toBe(2);
+    expect(await page.finish()).toBe(2);
     expect(intake.taken.slice(1)).toEqual(next);
-    expect(page.finish()).toBe(0);
+    expect(await page.finish()).toBe(0);
     expect(intake.taken).toHaveLength(3);
   });
 
-  it('grows past its first room for many and large messages, losing none', () => {
+  it('grows past its first room for many and large messages, losing none', async () => {
     const intake = recordingIntake();
     const page = new HeldPage(intake);
     // More bounds than its first 512 messages, more bytes than its first 64 KiB, one message larger than both.
     const messages = Array.from({ length: 1500 }, (_, i) => entry(9, `uid=user${i},dc=t`, i === 700 ? 200_000 : i % 50));
     for (const message of messages) arrive(page, message);
-    expect(page.finish()).toBe(1500);
+    expect(await page.finish()).toBe(1500);
     expect(intake.taken).toEqual(messages);
   });
 
-  it('beyond its limit, takes in what it holds at once, and the rest at the end, in order', () => {
+  it('beyond its limit, takes in what it holds at once, and the rest at the end, in order', async () => {
     const intake = recordingIntake();
     const page = new HeldPage(intake, 1000);
     const messages = Array.from({ length: 10 }, (_, i) => entry(3, `uid=u${i},dc=t`, 300));
@@ -78,11 +79,11 @@ describe('HeldPage', () => {
     for (const message of messages.slice(3)) arrive(page, message);
     expect(intake.taken.length).toBeLessThan(10);
     expect(page.size).toBe(10);
-    expect(page.finish()).toBe(10);
+    expect(await page.finish()).toBe(10);
     expect(intake.taken).toEqual(messages);
   });
 
-  it('passes on an error of the intake and keeps nothing of the page it failed in', () => {
+  it('passes on an error of the intake and keeps nothing of the page it failed in', async () => {
     let calls = 0;
     const page = new HeldPage({
       take: () => {
@@ -92,11 +93,33 @@ describe('HeldPage', () => {
     });
     arrive(page, entry(1, 'uid=a,dc=t'));
     arrive(page, entry(1, 'uid=b,dc=t'));
-    expect(() => page.finish()).toThrow('bad entry');
+    await expect(page.finish()).rejects.toThrow('bad entry');
     expect(calls).toBe(1);
     expect(page.size).toBe(0);
     calls = 0;
-    expect(page.finish()).toBe(0);
+    expect(await page.finish()).toBe(0);
     expect(calls).toBe(0);
+  });
+
+  it('takes a complete page in a turn at a time, letting other work run between turns', async () => {
+    const intake = recordingIntake();
+    const page = new HeldPage(intake, 1 << 20, 1000);
+    const messages = Array.from({ length: 9 }, (_, i) => entry(4, `uid=u${i},dc=t`, 300));
+    for (const message of messages) arrive(page, message);
+    // Other work: a callback that runs on every turn of the event loop, and notes how far the page is.
+    const between: number[] = [];
+    let done = false;
+    const other = (): void => {
+      between.push(intake.taken.length);
+      if (!done) setImmediate(other);
+    };
+    setImmediate(other);
+    const finishing = page.finish();
+    // The first turn at once: about 1,000 bytes, three messages of about 340.
+    expect(intake.taken).toEqual(messages.slice(0, 3));
+    expect(await finishing).toBe(9);
+    done = true;
+    expect(intake.taken).toEqual(messages);
+    expect(between).toEqual([3, 6]);
   });
 });
