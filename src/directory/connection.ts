@@ -667,7 +667,10 @@ export class LdapSession {
         const entries = await held.finish();
         spare.push(held);
         await intake.pageDone(page, entries);
-        if (!more) return;
+        if (!more) {
+          this.giveSocketBack();
+          return;
+        }
       }
     } catch (error) {
       // A page already asked for goes with the search: what still comes of it is read past, not
@@ -677,6 +680,17 @@ export class LdapSession {
     }
   }
 
+  /**
+   * ldapts reads the socket again, when no page request is on the wire. Only after a complete
+   * search: after a failure the rest of an answer may still come, and the session keeps reading
+   * (and dropping) it rather than hand ldapts a stream that starts mid-message.
+   */
+  private giveSocketBack(): void {
+    if (this.pages.size > 0) return;
+    this.restoreListeners?.();
+    this.restoreListeners = undefined;
+  }
+
   private nextMessageId(): number {
     const id = this.messageId;
     this.messageId = id >= LAST_MESSAGE_ID ? FIRST_PAGE_MESSAGE_ID : id + 1;
@@ -684,10 +698,11 @@ export class LdapSession {
   }
 
   /**
-   * Writes one page request and settles with its SearchResultDone. While any page request is on
-   * the wire the session reads the socket itself: ldapts' data listeners are set aside and put
-   * back after (no ldapts operation runs meanwhile). A page must be done within
-   * directory.timeoutMs; if not, the connection is dropped, as ldapts does on its own timeouts.
+   * Writes one page request and settles with its SearchResultDone. From a paged search's first
+   * page request until the search is complete the session reads the socket itself: ldapts' data
+   * listeners are set aside, and put back (giveSocketBack) once the search is complete, not
+   * between its pages. A page must be done within directory.timeoutMs; if not, the connection is
+   * dropped, as ldapts does on its own timeouts.
    */
   private sendPage(messageId: number, bytes: Buffer, take: PageOnWire['take']): Promise<SearchDone> {
     const socket = this.socket;
@@ -695,18 +710,12 @@ export class LdapSession {
       return Promise.reject(new DirectoryError('DIRECTORY_CONNECT', `connection to ${this.displayUrl} is closed`));
     }
     const { promise, resolve, reject } = Promise.withResolvers<SearchDone>();
-    // After a failure the rest of the answer may still come: the session keeps reading (and
-    // dropping) it rather than hand ldapts a stream that starts mid-message.
-    const finish = (ok: boolean): void => {
+    const finish = (): void => {
       clearTimeout(timer);
       this.pages.delete(messageId);
-      if (ok && this.pages.size === 0) {
-        this.restoreListeners?.();
-        this.restoreListeners = undefined;
-      }
     };
     const timer = setTimeout(() => {
-      finish(false);
+      finish();
       // Noted before the socket goes, so its closing is not reported as a loss.
       this.lost ??= new DirectoryError('DIRECTORY_SEARCH', `a page of a search on ${this.displayUrl} timed out`);
       reject(new Error(`page request timed out after ${this.config.timeoutMs} ms`));
@@ -715,11 +724,11 @@ export class LdapSession {
     this.pages.set(messageId, {
       take,
       resolve: (done) => {
-        finish(true);
+        finish();
         resolve(done);
       },
       fail: (error) => {
-        finish(false);
+        finish();
         reject(error);
       },
     });
