@@ -74,16 +74,16 @@ export interface SearchRequest {
 
 /** One page request on the wire: what to do with each response message for its message id. */
 interface PageOnWire {
-  /** An entry or a reference, taken in as it arrives: its bytes are valid during the call only. */
+  /** An entry or a reference, as it arrives (held: HeldPage): its bytes are valid during the call only. */
   take(envelope: Envelope): void;
   resolve(done: SearchDone): void;
   fail(error: unknown): void;
 }
 
 /**
- * Takes a paged search's pages in: decodes each entry as its message arrives (one decoder for the
- * whole search) and hands it on, collects the references, logs each page once it is complete and
- * reports it to the page hook.
+ * Takes a paged search's pages in: decodes each entry (one decoder for the whole search) and hands
+ * it on, collects the references, logs each page once it is complete and reports it to the page
+ * hook. Its messages come from HeldPage, in the order they arrived.
  */
 class PageIntake {
   readonly references: string[] = [];
@@ -295,7 +295,7 @@ const directReads = new WeakMap<Socket, DirectRead>();
  * sends one TLS record per entry (slapd writes each message on its own), so a large search is a
  * hundred thousand chunks, and the readable-stream bookkeeping each chunk otherwise goes through
  * costs more than the decryption. While a paged search reads the socket (DirectRead) each chunk
- * is framed and decoded where it landed; otherwise it is handed on as a `data` event carrying a
+ * is framed where it landed; otherwise it is handed on as a `data` event carrying a
  * copy, so ldapts' listeners see exactly the bytes and events they would have. StartTLS
  * (`options.socket` given, where Node ignores onread) takes the plain path.
  */
