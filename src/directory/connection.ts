@@ -128,13 +128,22 @@ const HELD_START_BYTES = 64 * 1024;
 const TURN_BYTES = 64 * 1024;
 
 /**
+ * Shared by the HeldPages of one search: whether one of them is being taken in. Meanwhile the next
+ * page, arriving, holds on past HOLD_BYTES rather than go first (entries stay in the server's order).
+ */
+export interface TakingIn {
+  busy: boolean;
+}
+
+/**
  * The entry and reference messages of one page, copied as they arrive and taken in once the page
  * is complete, just after its successor is asked for. Taken in as they arrived, the SearchResultDone
  * was read only once every entry before it was decoded, and the server had nothing to do until
  * the next request came; now it prepares the next page while this one is decoded. A complete page
  * is taken in a turn of about TURN_BYTES at a time, so the other search running beside this one
  * is answered in between (its next page asked for) rather than after a whole page of groups. A
- * page holds at most about HOLD_BYTES: beyond that, what it holds is taken in at once.
+ * page holds at most about HOLD_BYTES: beyond that, what it holds is taken in at once, unless the
+ * page before is still being taken in (TakingIn).
  */
 export class HeldPage {
   private bytes = Buffer.allocUnsafeSlow(HELD_START_BYTES);
@@ -148,15 +157,18 @@ export class HeldPage {
   private readonly intake: Pick<PageIntake, 'take'>;
   private readonly limit: number;
   private readonly turnBytes: number;
+  private readonly takingIn: TakingIn;
 
   /**
    * `limit`: the bytes held before they are taken in without waiting for the page's end;
-   * `turnBytes`: about how many are taken in at a time once the page is complete.
+   * `turnBytes`: about how many are taken in at a time once the page is complete (at least 1);
+   * `takingIn`: shared with the search's other HeldPages.
    */
-  constructor(intake: Pick<PageIntake, 'take'>, limit = HOLD_BYTES, turnBytes = TURN_BYTES) {
+  constructor(intake: Pick<PageIntake, 'take'>, limit = HOLD_BYTES, turnBytes = TURN_BYTES, takingIn: TakingIn = { busy: false }) {
     this.intake = intake;
     this.limit = limit;
-    this.turnBytes = turnBytes;
+    this.turnBytes = Math.max(1, turnBytes);
+    this.takingIn = takingIn;
   }
 
   /** Keeps a copy of the message (its bytes are valid during the call only). */
@@ -179,7 +191,7 @@ export class HeldPage {
     this.count++;
     this.messages++;
     this.used += length;
-    if (this.used >= this.limit) {
+    if (this.used >= this.limit && !this.takingIn.busy) {
       try {
         this.takeFrom(0, Infinity);
       } finally {
@@ -195,17 +207,22 @@ export class HeldPage {
 
   /**
    * The rest of the page taken in, a turn at a time; how many of its messages were entries.
-   * Ready for another page after (also when the intake threw).
+   * `between` runs after each wait for the next turn: it throws to stop (the read aborted, the
+   * connection lost), and nothing more of the page is taken in. Ready for another page after
+   * (also when the intake or `between` threw).
    */
-  async finish(): Promise<number> {
+  async finish(between?: () => void): Promise<number> {
+    this.takingIn.busy = true;
     try {
       let from = this.takeFrom(0, this.turnBytes);
       while (from < this.count) {
         await nextTurn();
+        between?.();
         from = this.takeFrom(from, this.turnBytes);
       }
       return this.entries;
     } finally {
+      this.takingIn.busy = false;
       this.empty();
       this.messages = 0;
       this.entries = 0;
@@ -401,6 +418,8 @@ export class LdapSession {
   /** Page requests on the wire, by message id. */
   private readonly pages = new Map<number, PageOnWire>();
   private readonly framer = new MessageFramer();
+  /** A paged search on this session failed: the socket stays the session's (giveSocketBack). */
+  private searchFailed = false;
   /** Puts ldapts' own data listeners back once no page request is on the wire. */
   private restoreListeners: (() => void) | undefined;
   /** Hands ldapts the messages that answer its own operations while the session reads the socket. */
@@ -625,6 +644,7 @@ export class LdapSession {
     /** The last page asked for. */
     let asked = -1;
     const spare: HeldPage[] = [];
+    const takingIn: TakingIn = { busy: false };
     const ask = (cookie: Buffer | undefined): Promise<PageAnswer> => {
       const messageId = this.nextMessageId();
       asked = messageId;
@@ -639,7 +659,7 @@ export class LdapSession {
         controls: [new PagedResultsControl({ value: { size: this.config.pageSize, ...(cookie ? { cookie } : {}) } })],
       }).write();
       // The page before's store, once it is taken in (two take turns).
-      const held = spare.pop() ?? new HeldPage(intake);
+      const held = spare.pop() ?? new HeldPage(intake, HOLD_BYTES, TURN_BYTES, takingIn);
       const take = (envelope: Envelope): void => held.add(envelope);
       const answer = this.sendPage(messageId, bytes, take).then((done) => ({ done, held }));
       answer.catch(() => undefined); // awaited below, or abandoned when the search fails first
@@ -664,7 +684,7 @@ export class LdapSession {
           );
         }
         if (more) next = ask(done.cookie);
-        const entries = await held.finish();
+        const entries = await held.finish(() => this.ensureUsable(`the rest of page ${page} of the search of "${request.base}"`));
         spare.push(held);
         await intake.pageDone(page, entries);
         if (!more) {
@@ -675,6 +695,7 @@ export class LdapSession {
     } catch (error) {
       // A page already asked for goes with the search: what still comes of it is read past, not
       // taken in (the page hook failed, say, or the read was aborted, while it was on its way).
+      this.searchFailed = true;
       this.pages.get(asked)?.fail(error);
       throw error;
     }
@@ -682,11 +703,12 @@ export class LdapSession {
 
   /**
    * ldapts reads the socket again, when no page request is on the wire. Only after a complete
-   * search: after a failure the rest of an answer may still come, and the session keeps reading
-   * (and dropping) it rather than hand ldapts a stream that starts mid-message.
+   * search, and never once one failed: after a failure the rest of an answer may still come, and
+   * the session keeps reading (and dropping) it rather than hand ldapts a stream that starts
+   * mid-message.
    */
   private giveSocketBack(): void {
-    if (this.pages.size > 0) return;
+    if (this.pages.size > 0 || this.searchFailed) return;
     this.restoreListeners?.();
     this.restoreListeners = undefined;
   }

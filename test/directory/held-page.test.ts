@@ -77,7 +77,15 @@ describe('HeldPage', () => {
     arrive(page, messages[2]!); // about 1,000 bytes held now
     expect(intake.taken).toEqual(messages.slice(0, 3));
     for (const message of messages.slice(3)) arrive(page, message);
-    expect(intake.taken.length).toBeLessThan(10);
+    // Taken in each time about 1,000 bytes were held again; what came after the last time is still held.
+    let held = 0;
+    let early = 0;
+    messages.forEach((message, i) => {
+      held += message.length;
+      if (held >= 1000) [held, early] = [0, i + 1];
+    });
+    expect(early).toBeLessThan(10);
+    expect(intake.taken).toEqual(messages.slice(0, early));
     expect(page.size).toBe(10);
     expect(await page.finish()).toBe(10);
     expect(intake.taken).toEqual(messages);
@@ -121,5 +129,47 @@ describe('HeldPage', () => {
     done = true;
     expect(intake.taken).toEqual(messages);
     expect(between).toEqual([3, 6]);
+  });
+
+  it('holds the next page past its limit while the page before is being taken in, so entries keep their order', async () => {
+    const intake = recordingIntake();
+    const takingIn = { busy: false };
+    const first = new HeldPage(intake, 1 << 20, 1000, takingIn);
+    const second = new HeldPage(intake, 1000, 1000, takingIn);
+    const page1 = Array.from({ length: 9 }, (_, i) => entry(4, `uid=a${i},dc=t`, 300));
+    const page2 = Array.from({ length: 6 }, (_, i) => entry(5, `uid=b${i},dc=t`, 300));
+    for (const message of page1) arrive(first, message);
+    const finishing = first.finish();
+    // While the first page is taken in a turn at a time, the second arrives, well past its limit.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const message of page2) arrive(second, message);
+    expect(intake.taken.length).toBeGreaterThan(0);
+    expect(intake.taken.length).toBeLessThan(9);
+    expect(intake.taken).toEqual(page1.slice(0, intake.taken.length));
+    expect(await finishing).toBe(9);
+    expect(await second.finish()).toBe(6);
+    expect(intake.taken).toEqual([...page1, ...page2]);
+    // Once nothing is being taken in, a page past its limit is taken in at once again.
+    arrive(second, page2[0]!);
+    arrive(second, page2[1]!);
+    arrive(second, page2[2]!);
+    expect(intake.taken).toHaveLength(18);
+    expect(await second.finish()).toBe(3);
+  });
+
+  it('stops taking a page in when the check between turns throws, and keeps nothing of it', async () => {
+    const intake = recordingIntake();
+    const page = new HeldPage(intake, 1 << 20, 1000);
+    const messages = Array.from({ length: 9 }, (_, i) => entry(4, `uid=u${i},dc=t`, 300));
+    for (const message of messages) arrive(page, message);
+    await expect(
+      page.finish(() => {
+        throw new Error('read aborted');
+      }),
+    ).rejects.toThrow('read aborted');
+    expect(intake.taken).toEqual(messages.slice(0, 3));
+    expect(page.size).toBe(0);
+    expect(await page.finish()).toBe(0);
+    expect(intake.taken).toHaveLength(3);
   });
 });
