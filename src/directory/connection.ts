@@ -420,7 +420,7 @@ export class LdapSession {
   private readonly framer = new MessageFramer();
   /** A paged search on this session failed: the socket stays the session's (giveSocketBack). */
   private searchFailed = false;
-  /** Puts ldapts' own data listeners back once no page request is on the wire. */
+  /** Puts ldapts' own data listeners back (giveSocketBack: once a paged search is complete). */
   private restoreListeners: (() => void) | undefined;
   /** Hands ldapts the messages that answer its own operations while the session reads the socket. */
   private forward: ((message: Buffer) => void) | undefined;
@@ -658,7 +658,7 @@ export class LdapSession {
         timeLimit: options.timeLimit ?? 0,
         controls: [new PagedResultsControl({ value: { size: this.config.pageSize, ...(cookie ? { cookie } : {}) } })],
       }).write();
-      // The page before's store, once it is taken in (two take turns).
+      // Two stores alternate: the page before's, once it has been taken in, or a new one.
       const held = spare.pop() ?? new HeldPage(intake, HOLD_BYTES, TURN_BYTES, takingIn);
       const take = (envelope: Envelope): void => held.add(envelope);
       const answer = this.sendPage(messageId, bytes, take).then((done) => ({ done, held }));
