@@ -161,12 +161,17 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
   // Entries and members by KeyTable id; kinds[id] says what an id names so far (0: nothing read).
   const table = new KeyTable();
   const kinds: number[] = [];
+  /** The user each id names (as kinds: one place per id), and the ids in the order users were taken in. */
+  const userAt: Array<DirectoryUser | undefined> = [];
+  const userOrder: number[] = [];
   const idOf = (key: string, dn?: string): number => {
     const id = table.id(key, dn);
-    if (id === kinds.length) kinds.push(0);
+    if (id === kinds.length) {
+      kinds.push(0);
+      userAt.push(undefined);
+    }
     return id;
   };
-  const users = new Map<number, DirectoryUser>();
   const groups = new Map<number, GroupDraft>();
   /** Entries read but skipped (no id, missing attribute). */
   const skipped = new Map<number, { dn: string; why: string }>();
@@ -207,16 +212,18 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
     const id = decodeId(entry);
     if (id === undefined) return skip('user', entry, keyId, `no valid ${vendor.idAttribute}`);
     const attributes: Record<string, string> = {};
-    const missing: string[] = [];
-    for (const { name, key, required } of wanted) {
+    let missing: string[] | undefined;
+    for (let i = 0; i < wanted.length; i++) {
+      const { name, key, required } = wanted[i]!;
       const value = entry.attributes.get(key)?.[0];
       if (value !== undefined) attributes[name] = valueToString(value);
-      else if (required) missing.push(name);
+      else if (required) (missing ??= []).push(name);
     }
-    if (missing.length > 0) return skip('user', entry, keyId, `missing ${missing.join(', ')}`);
+    if (missing !== undefined) return skip('user', entry, keyId, `missing ${missing.join(', ')}`);
     const user: DirectoryUser = { id, dn: entry.dn, key: table.key(keyId), attributes, enabled: !vendor.isDisabled(entry) };
     if (outsideBase) user.outsideBase = true;
-    users.set(keyId, user);
+    userAt[keyId] = user;
+    userOrder.push(keyId);
     noteId(id);
     kinds[keyId]! |= USER;
     if (usesUids) {
@@ -237,7 +244,7 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
         const folded = foldUid(uid);
         const other = uidToUser.get(folded);
         if (other !== undefined && other !== keyId) {
-          const dn = users.get(keyId)!.dn;
+          const dn = userAt[keyId]!.dn;
           warnings.push({ code: 'UID_AMBIGUOUS', message: `${vendor.uidAttribute} "${uid}" belongs to both ${table.key(other)} and ${dn}; memberUid "${uid}" resolves to the first`, subject: dn });
         } else {
           uidToUser.set(folded, keyId);
@@ -305,7 +312,10 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
   // Each entry is taken in as it arrives; a search that fails throws, and what was taken is dropped.
   // Ids the source made from member values (RawEntry.dnIds) get their place in kinds here.
   const growKinds = (): void => {
-    while (kinds.length < table.size) kinds.push(0);
+    while (kinds.length < table.size) {
+      kinds.push(0);
+      userAt.push(undefined);
+    }
   };
   const onGroup = (entry: RawEntry): void => {
     growKinds();
@@ -434,7 +444,7 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
   // 4. Ids seen twice (noteId): each later holder named with the first, groups before users.
   if (sharedIds.size > 0) {
     const first = new Map<string, string>();
-    for (const item of [...finalGroups.values(), ...users.values()]) {
+    for (const item of [...finalGroups.values(), ...userOrder.map((id) => userAt[id]!)]) {
       if (!sharedIds.has(item.id)) continue;
       const other = first.get(item.id);
       if (other !== undefined) warnings.push({ code: 'DUPLICATE_ID', message: `${other} and ${item.dn} have the same id ${item.id}`, subject: item.dn });
@@ -444,16 +454,16 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
 
   checkAborted();
   // Each item put at its key's rank (ranks are distinct), then the gaps closed: no comparison sort.
-  const inKeyOrder = <T>(items: Map<number, T>): T[] => {
+  const inKeyOrder = <T>(ids: Iterable<number>, at: (id: number) => T): T[] => {
     const byRank = new Array<T | undefined>(sorted.length);
-    for (const [id, item] of items) byRank[rank[id]!] = item;
+    for (const id of ids) byRank[rank[id]!] = at(id);
     return byRank.filter((item) => item !== undefined);
   };
   return {
     kind: options.kind,
     source: source.location,
-    groups: inKeyOrder(finalGroups),
-    users: inKeyOrder(users),
+    groups: inKeyOrder(finalGroups.keys(), (id) => finalGroups.get(id)!),
+    users: inKeyOrder(userOrder, (id) => userAt[id]!),
     warnings: dedupeWarnings(warnings),
   };
 }
