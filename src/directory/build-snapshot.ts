@@ -164,12 +164,16 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
   /** The user each id names (as kinds: one place per id), and the ids in the order users were taken in. */
   const userAt: Array<DirectoryUser | undefined> = [];
   const userOrder: number[] = [];
-  const idOf = (key: string, dn?: string): number => {
-    const id = table.id(key, dn);
-    if (id === kinds.length) {
+  /** A place in kinds and userAt for each id the table has (new ones: members, the decoder's ids). */
+  const growKinds = (): void => {
+    while (kinds.length < table.size) {
       kinds.push(0);
       userAt.push(undefined);
     }
+  };
+  const idOf = (key: string, dn?: string): number => {
+    const id = table.id(key, dn);
+    growKinds();
     return id;
   };
   const groups = new Map<number, GroupDraft>();
@@ -311,12 +315,6 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
   // 1. The group and user queries, every base.
   // Each entry is taken in as it arrives; a search that fails throws, and what was taken is dropped.
   // Ids the source made from member values (RawEntry.dnIds) get their place in kinds here.
-  const growKinds = (): void => {
-    while (kinds.length < table.size) {
-      kinds.push(0);
-      userAt.push(undefined);
-    }
-  };
   const onGroup = (entry: RawEntry): void => {
     growKinds();
     addGroup(entry, entry.keyId ?? idOf(entryKey(entry)), false);
