@@ -76,6 +76,18 @@ class MemberRanks {
   keysOf(ids: Int32Array, extra: readonly number[], kinds: readonly number[], rank: Int32Array, sorted: readonly string[]): string[] {
     const total = ids.length + extra.length;
     if (total > this.ranks.length) this.ranks = new Int32Array(Math.max(total, this.ranks.length * 2));
+    const count = this.collect(ids, extra, kinds, rank);
+    const unique = this.dedupe(this.ranks.subarray(0, count).sort());
+    return this.read(unique, sorted);
+  }
+
+  // Each loop is a method of its own. A loop that runs long is compiled while it runs (on-stack
+  // replacement), and in that code every read after the loop has no type feedback yet: in one
+  // function with four loops, the compiled code left for the interpreter at such a read on every
+  // call (dozens of times a read). Here nothing follows a loop but a return.
+
+  /** The ranks of the user and group ids, and of the `extra` user ids, at the front of `ranks`: their count. */
+  private collect(ids: Int32Array, extra: readonly number[], kinds: readonly number[], rank: Int32Array): number {
     const ranks = this.ranks;
     let count = 0;
     for (let i = 0; i < ids.length; i++) {
@@ -83,15 +95,24 @@ class MemberRanks {
       if ((kinds[id]! & (USER | GROUP)) !== 0) ranks[count++] = rank[id]!;
     }
     for (let i = 0; i < extra.length; i++) ranks[count++] = rank[extra[i]!]!;
-    const inOrder = ranks.subarray(0, count).sort();
-    // Each rank once, packed at the front; then read back as keys.
+    return count;
+  }
+
+  /** Each rank of the sorted `inOrder` once, packed at its front: their count. */
+  private dedupe(inOrder: Int32Array): number {
     let unique = 0;
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < inOrder.length; i++) {
       const value = inOrder[i]!;
       if (unique === 0 || inOrder[unique - 1] !== value) inOrder[unique++] = value;
     }
+    return unique;
+  }
+
+  /** The keys of the first `unique` ranks. */
+  private read(unique: number, sorted: readonly string[]): string[] {
+    const ranks = this.ranks;
     const keys = new Array<string>(unique);
-    for (let i = 0; i < unique; i++) keys[i] = sorted[inOrder[i]!]!;
+    for (let i = 0; i < unique; i++) keys[i] = sorted[ranks[i]!]!;
     return keys;
   }
 }
