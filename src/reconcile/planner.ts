@@ -123,12 +123,16 @@ export function computePlan(desired: DesiredState, tenant: TenantSnapshot, optio
   const matchById = new Map(matches.map((m) => [m.group.id, m]));
 
   // --- Orphans: owned groups whose source is neither desired nor held.
+  // heldGroups counts what the read found but does not sync (the empty-directory guard takes them
+  // as yielded); a group left alone only for its duplicated marker is counted when its source was
+  // read (among the desired groups then), so copies of a group the read did not find cannot make
+  // an empty read look full.
   let heldGroups = 0;
   const deleting: TenantGroup[] = [];
   for (const g of owned) {
     const source = ownerSourceId(g)!;
     if (held.has(source) || blocked.has(source)) {
-      heldGroups++;
+      if (held.has(source)) heldGroups++;
       continue;
     }
     if (desiredSources.has(source)) continue;

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DirectorySnapshot } from '../../src/directory/snapshot.ts';
 import { hasChanges } from '../../src/reconcile/plan.ts';
+import { DEFAULT_LIMITS, checkSafety } from '../../src/reconcile/safety.ts';
 import type { TenantSnapshot } from '../../src/tenant/snapshot.ts';
 import {
   applied,
@@ -462,4 +463,29 @@ describe('computePlan', () => {
       expect(hasChanges(next)).toBe(false);
     });
   }
+});
+
+describe('the empty-directory guard on a computed plan', () => {
+  // Two owned groups that share a marker are left alone (DUPLICATE_MARKER); when the read did not
+  // find their directory group they are not something the directory yielded.
+  const copies = (t: TenantBuilder) => ({
+    alice: [t.owned('CG-Sales'), t.owned('CG-Sales-copy', { source: sourceIdOf('Sales') })],
+    carol: [t.owned('CG-Ops')],
+  });
+
+  it('an empty read is blocked, copies of a group it did not find notwithstanding', () => {
+    for (const deleteGroups of [true, false]) {
+      const p = plan(directory([], []), tenantWith(copies), { deleteGroups });
+      expect(p.stats.heldGroups).toBe(0);
+      const violations = checkSafety(p, DEFAULT_LIMITS, { allowDeletes: true });
+      expect(violations.map((v) => v.limit)).toEqual(['minDirectoryGroupsPercent']);
+      expect(violations[0]!.message).toContain('yields no mapped groups, but the tenant has 3 groups owned');
+    }
+  });
+
+  it('a read that finds the duplicated group counts it once, among the desired groups', () => {
+    const p = plan(directory([dirGroup('Sales', [alice]), dirGroup('Ops', [carol])], people), tenantWith(copies), { deleteGroups: true });
+    expect(p.stats).toMatchObject({ desiredGroups: 2, heldGroups: 0, ownedGroups: 3 });
+    expect(checkSafety(p, DEFAULT_LIMITS, { allowDeletes: false })).toEqual([]);
+  });
 });
