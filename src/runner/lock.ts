@@ -2,9 +2,13 @@
 // shells) pointed at the same tenant must never apply at the same time. A lock file per tenant in
 // the state folder, created with O_EXCL, names its holder (pid, host, start) and carries a
 // heartbeat the holder refreshes. A crash leaves the file behind, so a lock is taken over when it
-// is stale: its heartbeat is older than the timeout, or its holder's process is gone (same host).
+// is stale: its heartbeat is older than the timeout, or its holder's process is gone (same host and
+// the same PID namespace, so the pid means the same process). Containers that share a host name
+// but not a PID namespace (`--network host`, `hostNetwork: true`) cannot judge each other's pids:
+// there a holder counts as gone only once it has missed three heartbeats.
 // Takeover goes through a short-lived guard file so two contenders cannot both take one lock.
 import { createHash, randomBytes } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +21,10 @@ export interface LockHolder {
   hostname: string;
   /** Random per process: tells a restarted container's pid 1 from a live worker in this process. */
   instance: string;
+  /** The holder's PID namespace (`pid:[inode]` on Linux): its pid is ours to judge only when it is ours. */
+  pidNamespace?: string;
+  /** How often the holder refreshes `heartbeatAt`, ms. */
+  heartbeatMs?: number;
   /** Random per acquisition: only the acquirer may refresh or release it. */
   token: string;
   tenant: string;
@@ -39,7 +47,7 @@ export interface AcquireLockOptions {
   tenant: string;
   /** A lock whose heartbeat is older than this is stale. */
   timeoutMs: number;
-  /** Default: a third of the timeout. */
+  /** Default: a third of the timeout, at most 30 s. */
   heartbeatMs?: number;
   logger?: Logger;
   clock?: () => number;
@@ -47,6 +55,22 @@ export interface AcquireLockOptions {
 
 const INSTANCE = randomBytes(8).toString('hex');
 const HOST = hostname();
+/** Missed heartbeats after which a holder whose pid cannot be judged counts as gone. */
+const MISSED_BEATS = 3;
+
+function pidNamespaceOf(): string | undefined {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return undefined; // not Linux, or no /proc: pids are judged on the host name alone, as before
+  }
+}
+export const PID_NAMESPACE = pidNamespaceOf();
+
+/** The heartbeat interval for a lock timeout: a third of it, at most 30 s, at least 50 ms. */
+export function heartbeatInterval(timeoutMs: number, heartbeatMs?: number): number {
+  return Math.max(50, heartbeatMs ?? Math.min(30_000, Math.floor(timeoutMs / 3)));
+}
 
 /** The lock file for a tenant: keyed by a hash of its origin, so the name holds no URL text. */
 export function lockPathFor(stateDir: string, tenantUrl: string): string {
@@ -100,8 +124,14 @@ export function staleReason(observed: NonNullable<Observed>, now: number, timeou
   const age = now - (Number.isFinite(beat) ? beat : observed.mtimeMs);
   if (age > timeoutMs) return `its heartbeat is ${Math.round(age / 1000)}s old (lockTimeoutMs ${timeoutMs})`;
   if (holder && holder.hostname === HOST) {
-    if (holder.pid === process.pid && holder.instance !== INSTANCE) return `it was left by an earlier process with pid ${holder.pid}`;
-    if (holder.pid !== process.pid && !pidAlive(holder.pid)) return `its process ${holder.pid} is gone`;
+    if (holder.pidNamespace === PID_NAMESPACE) {
+      if (holder.pid === process.pid && holder.instance !== INSTANCE) return `it was left by an earlier process with pid ${holder.pid}`;
+      if (holder.pid !== process.pid && !pidAlive(holder.pid)) return `its process ${holder.pid} is gone`;
+    } else if (typeof holder.heartbeatMs === 'number' && holder.heartbeatMs > 0 && age > MISSED_BEATS * holder.heartbeatMs) {
+      // Another container on this host: its pid says nothing here, its missed heartbeats do. (A
+      // lock file without heartbeatMs, from an earlier version, waits for the timeout.)
+      return `its holder on this host (another PID namespace) has missed ${MISSED_BEATS} heartbeats (${Math.round(age / 1000)}s)`;
+    }
   }
   return undefined;
 }
@@ -164,6 +194,8 @@ export async function acquireRunLock(options: AcquireLockOptions): Promise<RunLo
       pid: process.pid,
       hostname: HOST,
       instance: INSTANCE,
+      ...(PID_NAMESPACE === undefined ? {} : { pidNamespace: PID_NAMESPACE }),
+      heartbeatMs: heartbeatInterval(options.timeoutMs, options.heartbeatMs),
       token: randomBytes(12).toString('hex'),
       tenant: tenantKey(options.tenant),
       startedAt: started,
@@ -213,7 +245,7 @@ function holdLock(path: string, initial: LockHolder, options: AcquireLockOptions
       logger.warn({ path, err: error }, 'could not refresh the run lock heartbeat');
     }
   };
-  const interval = Math.max(50, options.heartbeatMs ?? Math.floor(options.timeoutMs / 3));
+  const interval = heartbeatInterval(options.timeoutMs, options.heartbeatMs);
   const timer = setInterval(() => {
     beating = beating.then(beat);
   }, interval);

@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SyncError } from '../../src/errors.ts';
-import { acquireRunLock, lockPathFor, readLock, type LockHolder } from '../../src/runner/lock.ts';
+import { acquireRunLock, lockPathFor, PID_NAMESPACE, readLock, type LockHolder } from '../../src/runner/lock.ts';
 
 const TENANT = 'https://acme.eu.qlikcloud.com';
 let dir: string;
@@ -23,7 +23,7 @@ function deadPid(): number {
 
 async function plant(holder: Partial<LockHolder>, tenant = TENANT): Promise<string> {
   const now = new Date().toISOString();
-  const full: LockHolder = { pid: process.ppid, hostname: hostname(), instance: 'someone-else', token: 'planted', tenant, startedAt: now, heartbeatAt: now, ...holder };
+  const full: LockHolder = { pid: process.ppid, hostname: hostname(), instance: 'someone-else', pidNamespace: PID_NAMESPACE, heartbeatMs: 20_000, token: 'planted', tenant, startedAt: now, heartbeatAt: now, ...holder };
   const path = lockPathFor(dir, tenant);
   await writeFile(path, JSON.stringify(full));
   return path;
@@ -98,6 +98,34 @@ describe('run lock', () => {
     await plant({ pid: process.pid, instance: 'previous-incarnation' });
     const lock = await acquireRunLock({ stateDir: dir, tenant: TENANT, timeoutMs: 60_000 });
     await lock.release();
+  });
+
+  it('records its PID namespace and heartbeat interval (a third of the timeout, at most 30 s)', async () => {
+    expect(PID_NAMESPACE).toMatch(/^pid:\[\d+\]$/);
+    const lock = await acquireRunLock({ stateDir: dir, tenant: TENANT, timeoutMs: 3_600_000 });
+    expect(JSON.parse(await readFile(lock.path, 'utf8'))).toMatchObject({ pidNamespace: PID_NAMESPACE, heartbeatMs: 30_000 });
+    await lock.release();
+    const short = await acquireRunLock({ stateDir: dir, tenant: TENANT, timeoutMs: 60_000 });
+    expect(JSON.parse(await readFile(short.path, 'utf8'))).toMatchObject({ heartbeatMs: 20_000 });
+    await short.release();
+  });
+
+  it('held by another container on this host (same host name, another PID namespace): its pid is not judged', async () => {
+    // Containers with the host's network share its host name; each may be pid 1 of its own namespace.
+    const elsewhere = 'pid:[1]';
+    for (const pid of [process.pid, deadPid()]) {
+      await plant({ pid, pidNamespace: elsewhere });
+      await heldError(acquireRunLock({ stateDir: dir, tenant: TENANT, timeoutMs: 3_600_000 }));
+    }
+    // Once it has missed three heartbeats it counts as gone, long before the timeout.
+    const missed = new Date(Date.now() - 61_000).toISOString();
+    const path = await plant({ pid: process.pid, pidNamespace: elsewhere, heartbeatMs: 20_000, heartbeatAt: missed });
+    const lock = await acquireRunLock({ stateDir: dir, tenant: TENANT, timeoutMs: 3_600_000 });
+    expect(((await readLock(path))?.holder as LockHolder).token).toBe(lock.holder.token);
+    await lock.release();
+    // A lock file from an earlier version (no namespace, no interval) waits for the timeout.
+    await plant({ pid: deadPid(), pidNamespace: undefined, heartbeatMs: undefined, heartbeatAt: missed });
+    await heldError(acquireRunLock({ stateDir: dir, tenant: TENANT, timeoutMs: 3_600_000 }));
   });
 
   it('judges an unreadable lock file by its age', async () => {
