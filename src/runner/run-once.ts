@@ -13,7 +13,7 @@ import { hasChanges, type Plan } from '../reconcile/plan.ts';
 import { buildPlan, checkSafety, type DesiredTransform } from '../reconcile/index.ts';
 import { renderPlan } from '../render/human.ts';
 import { createTenantClient } from '../tenant/client.ts';
-import type { Tenant, TenantSnapshot } from '../tenant/snapshot.ts';
+import type { RequestStats, Tenant, TenantSnapshot } from '../tenant/snapshot.ts';
 import type { ChangeCounts, RunOutcome, RunReport, SafetyViolation } from './report.ts';
 
 export interface RunOnceOptions {
@@ -104,7 +104,16 @@ export async function runOnce(config: Config, options: RunOnceOptions, deps: Run
   const now = options.clock ?? Date.now;
   const startedAt = now();
   const hardStop = hardStopAfter(options.signal, Math.max(500, Math.floor(config.sync.stopTimeoutMs * 0.8)));
-  const tenant = deps.tenant ?? createTenantClient(config.tenant, { logger, signal: hardStop.signal });
+  // A client that cannot be made (an unreadable tenant.caFile) fails the run below, as a failed read
+  // does: with a report, and the webhook told.
+  let tenant: Tenant | undefined;
+  let unopened: unknown;
+  try {
+    tenant = deps.tenant ?? createTenantClient(config.tenant, { logger, signal: hardStop.signal });
+  } catch (error) {
+    unopened = error;
+  }
+  const requestStats = (): RequestStats => tenant?.stats() ?? { byTier: {}, total: 0, writes: 0, retries: 0, rateLimited: 0 };
   const readDirectory = deps.readDirectory ?? readLdapDirectory;
   const timings = { readDirectoryMs: 0, readTenantMs: 0, planMs: 0, applyMs: 0 };
   const report: RunReport = {
@@ -123,14 +132,14 @@ export async function runOnce(config: Config, options: RunOnceOptions, deps: Run
     failures: [],
     warnings: [],
     violations: [],
-    requests: tenant.stats(),
+    requests: requestStats(),
     timings,
   };
   const result: RunResult = { report, exitCode: 1 };
 
   const finish = (outcome: RunOutcome): RunResult => {
     report.outcome = outcome;
-    report.requests = tenant.stats();
+    report.requests = requestStats();
     const end = now();
     report.finishedAt = new Date(end).toISOString();
     report.durationMs = end - startedAt;
@@ -139,6 +148,8 @@ export async function runOnce(config: Config, options: RunOnceOptions, deps: Run
   };
 
   try {
+    if (tenant === undefined) throw unopened;
+    const client = tenant;
     // 1-2. Read both sides, concurrently; either failing fails the run before any planning.
     const reads = new AbortController();
     const onAbort = (): void => reads.abort(options.signal?.reason);
@@ -158,7 +169,7 @@ export async function runOnce(config: Config, options: RunOnceOptions, deps: Run
         (async () => {
           const t = now();
           try {
-            return await tenant.readTenant();
+            return await client.readTenant();
           } finally {
             timings.readTenantMs = now() - t;
           }
@@ -223,7 +234,7 @@ export async function runOnce(config: Config, options: RunOnceOptions, deps: Run
     // 7. Apply.
     const applyStarted = now();
     const progress: ProgressSink = createProgress({ logger, tty: options.progressTty });
-    const applied = await applyPlan(plan, tenant, {
+    const applied = await applyPlan(plan, client, {
       logger,
       concurrency: config.tenant.maxConcurrency,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -246,6 +257,6 @@ export async function runOnce(config: Config, options: RunOnceOptions, deps: Run
     return failed;
   } finally {
     hardStop.dispose();
-    if (!deps.tenant) await tenant.close().catch(() => undefined);
+    if (!deps.tenant) await tenant?.close().catch(() => undefined);
   }
 }
