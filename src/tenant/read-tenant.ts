@@ -80,7 +80,12 @@ export async function readTenant(core: TenantCore, signal?: AbortSignal): Promis
   const [rawGroups, rawRoles, rawUsers] = await Promise.all([
     run('groups', listPath('groups')),
     run('roles', listPath('roles')),
-    run('users', listPath('users', { fields: [...USER_FIELDS] })),
+    // Users by id, not by the default +name: the cursor is the last key seen, and a user renamed
+    // during the read (each IdP login rewrites the name) could move from a page not yet read to
+    // one already read, and be missed without an error. An id never changes. (Groups keep the
+    // documented default: only an administrator renames one, and a group sort by id is not
+    // among the fields Qlik documents for it.)
+    run('users', listPath('users', { fields: [...USER_FIELDS], sort: '+id' })),
   ]);
 
   const at = (path: string) => (i: number) => `tenant ${core.tenant}: GET ${path} item ${i}`;

@@ -1,6 +1,8 @@
 // The tenant client against the emulator over real sockets: API key and OAuth (tokens expiring
 // and being revoked mid-run), a 10,000+ user listing read in exactly one request per page, and each
 // write in its documented shape, checked by what the emulated tenant recorded.
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.ts';
 import { createTenantClient, type TenantClient } from '../../src/tenant/client.ts';
@@ -192,5 +194,47 @@ describe('writes, as the emulated tenant saw them', () => {
     expect(found.map((g) => g.providerType).sort()).toEqual(['custom', 'idp']);
     expect((await client.findUserBySubject('ACME\\dave'))?.subject).toBe('ACME\\dave');
     expect(await client.findUserBySubject('ACME\\nobody')).toBeUndefined();
+  });
+});
+
+describe('a user renamed while the users are read', () => {
+  // A loopback proxy in front of the emulator renames a user (an IdP login with a new name claim)
+  // after the tenant has answered the first page of users and before the client sees that answer,
+  // so the rename lands between two pages, every time.
+  it('is still in the snapshot: the users are paged by id, which a rename does not move', async () => {
+    const env = await emulated({}, seedState({ users: 150, idpGroups: 2, customGroups: 2 }));
+    emulators.push(env.emulator);
+    // The user listed last by name ("User 99"): on the second page by name, so a rename to a name
+    // sorting first would move it behind a name cursor.
+    const users = env.emulator.exportState().users;
+    const last = [...users].sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1)).at(-1)!;
+    expect(last.name).toBe('User 99');
+    let renamed = false;
+    const proxy = createServer((req, res) => {
+      const upstream = httpRequest(`${env.emulator.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (c: Buffer) => chunks.push(c));
+        answer.on('end', () => {
+          if (!renamed && req.url!.startsWith('/api/v1/users?')) {
+            renamed = true;
+            env.emulator.login({ subject: last.subject, name: 'Aaron Renamed' });
+          }
+          res.writeHead(answer.statusCode!, answer.headers);
+          res.end(Buffer.concat(chunks));
+        });
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const client = track(createTenantClient(env.config({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` })));
+      const snapshot = await client.readTenant();
+      expect(renamed).toBe(true);
+      expect(snapshot.users).toHaveLength(150);
+      expect(snapshot.users.some((u) => u.id === last.id)).toBe(true);
+      expect(env.emulator.exportState().users.find((u) => u.id === last.id)?.name).toBe('Aaron Renamed');
+    } finally {
+      await new Promise((r) => proxy.close(r));
+    }
   });
 });

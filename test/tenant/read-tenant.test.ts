@@ -37,8 +37,8 @@ function listings(m: MockTenant): MockTenant {
 describe('readTenant', () => {
   it('reads every page of groups, roles and users, one request per page, sorted', async () => {
     mock = listings(new MockTenant())
-      .on({ method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS } }, { status: 200, json: page([users[0]], `${TENANT}/api/v1/users?limit=100&fields=${USER_FIELDS}&next=u2`) })
-      .on({ method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS, next: 'u2' } }, { status: 200, json: page([users[1]]) });
+      .on({ method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS, sort: '+id' } }, { status: 200, json: page([users[0]], `${TENANT}/api/v1/users?limit=100&fields=${USER_FIELDS}&sort=%2Bid&next=u2`) })
+      .on({ method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS, sort: '+id', next: 'u2' } }, { status: 200, json: page([users[1]]) });
     const client = createTenantClient(tenantConfig(), { dispatcher: mock.agent });
     const snapshot = await client.readTenant();
     mock.assertDone();
@@ -76,7 +76,7 @@ describe('readTenant', () => {
       // Renamed between the two listings: the assignment keeps the name it was listed with.
       { id: hex24(0x40), subject: 'dave', status: 'active', assignedGroups: [{ id: hex24(3), name: 'CG-Sales (old)' }] },
     ];
-    mock = listings(new MockTenant()).on({ method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS } }, { status: 200, json: page(more) });
+    mock = listings(new MockTenant()).on({ method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS, sort: '+id' } }, { status: 200, json: page(more) });
     const snapshot = await createTenantClient(tenantConfig(), { dispatcher: mock.agent }).readTenant();
     const [bob, carol, dave] = snapshot.users;
     expect(bob!.assignedGroups[1]).toEqual({ id: hex24(3), name: 'CG-Sales', providerType: 'custom' });
@@ -87,9 +87,9 @@ describe('readTenant', () => {
 
   it('returns nothing when a page still fails after the retries: TENANT_INCOMPLETE naming the listing and page', async () => {
     mock = listings(new MockTenant())
-      .on({ method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS } }, { status: 200, json: page([users[0]], `${TENANT}/api/v1/users?limit=100&fields=${USER_FIELDS}&next=u2`) });
+      .on({ method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS, sort: '+id' } }, { status: 200, json: page([users[0]], `${TENANT}/api/v1/users?limit=100&fields=${USER_FIELDS}&sort=%2Bid&next=u2`) });
     for (let i = 0; i < 3; i++) {
-      mock.on({ method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS, next: 'u2' } }, { status: 503, json: { errors: [{ code: 'HTTP-503', title: 'Service Unavailable' }], traceId: 'trace-503' } });
+      mock.on({ method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS, sort: '+id', next: 'u2' } }, { status: 503, json: { errors: [{ code: 'HTTP-503', title: 'Service Unavailable' }], traceId: 'trace-503' } });
     }
     const client = createTenantClient(tenantConfig({ retry: { retries: 2, maxRetryTimeMs: 60_000 } }), { dispatcher: mock.agent, timeScale: 100 });
     const error = await client.readTenant().then(
@@ -105,7 +105,7 @@ describe('readTenant', () => {
 
   it('fails on a malformed item, naming the item and the field, instead of dropping it', async () => {
     mock = listings(new MockTenant()).on(
-      { method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS } },
+      { method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS, sort: '+id' } },
       { status: 200, json: page([users[0], { id: 42, subject: 'x', status: 'active' }]) },
     );
     const client = createTenantClient(tenantConfig(), { dispatcher: mock.agent });
@@ -117,7 +117,7 @@ describe('readTenant', () => {
 
   it('fails when assignedGroups is not an array', async () => {
     mock = listings(new MockTenant()).on(
-      { method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS } },
+      { method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS, sort: '+id' } },
       { status: 200, json: page([{ ...users[1], assignedGroups: 'CG-Sales' }]) },
     );
     const client = createTenantClient(tenantConfig(), { dispatcher: mock.agent });
@@ -126,7 +126,7 @@ describe('readTenant', () => {
 
   it('fails when a user is in a group of unknown type that the group listing did not return', async () => {
     mock = listings(new MockTenant()).on(
-      { method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS } },
+      { method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS, sort: '+id' } },
       { status: 200, json: page([{ ...users[1], assignedGroups: [{ id: hex24(99), name: 'CG-Late' }] }]) },
     );
     const client = createTenantClient(tenantConfig(), { dispatcher: mock.agent });
@@ -135,7 +135,7 @@ describe('readTenant', () => {
 
   it('fails when the same user is listed twice (the listing shifted while it was read)', async () => {
     mock = listings(new MockTenant()).on(
-      { method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS } },
+      { method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS, sort: '+id' } },
       { status: 200, json: page([users[1], users[1]]) },
     );
     const client = createTenantClient(tenantConfig(), { dispatcher: mock.agent });
@@ -144,7 +144,7 @@ describe('readTenant', () => {
 
   it('refuses a next link to another origin (the bearer token stays on the tenant)', async () => {
     mock = listings(new MockTenant()).on(
-      { method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS } },
+      { method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS, sort: '+id' } },
       { status: 200, json: page([users[1]], 'https://evil.example/api/v1/users?next=x') },
     );
     const client = createTenantClient(tenantConfig(), { dispatcher: mock.agent });
@@ -153,8 +153,8 @@ describe('readTenant', () => {
 
   it('refuses a next link that loops back', async () => {
     mock = listings(new MockTenant()).on(
-      { method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS } },
-      { status: 200, json: page([users[1]], `/api/v1/users?limit=100&fields=${USER_FIELDS}`) },
+      { method: 'GET', pathname: '/api/v1/users', query: { limit: '100', fields: USER_FIELDS, sort: '+id' } },
+      { status: 200, json: page([users[1]], `/api/v1/users?limit=100&fields=${USER_FIELDS}&sort=%2Bid`) },
     );
     const client = createTenantClient(tenantConfig(), { dispatcher: mock.agent });
     await expect(client.readTenant()).rejects.toMatchObject({ code: 'TENANT_PROTOCOL', message: expect.stringContaining('links back') });
