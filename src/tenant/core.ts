@@ -130,8 +130,11 @@ export class TenantCore {
       );
     } catch (error) {
       if (error instanceof TenantError && error.code === 'TENANT_RATE_LIMITED') {
-        // Without a Retry-After (a proxy's 429), wait one second of (scaled) time.
-        limiter.pause(error.retryAfterMs ?? 1000 / this.#parts.timeScale);
+        // Without a Retry-After (a proxy's 429), wait one second of (scaled) time. Never longer
+        // than the retry budget: a Retry-After of an hour (or a date read on a skewed clock) fails
+        // this request at once (retry.ts), and must not hold every later request of the tier
+        // for the hour, unbounded by any timeout; they ask again and get their own answer.
+        limiter.pause(Math.min(error.retryAfterMs ?? 1000 / this.#parts.timeScale, this.#parts.policy.maxRetryTimeMs));
       }
       throw error;
     }

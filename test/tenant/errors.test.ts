@@ -137,6 +137,12 @@ describe('errors from the client', () => {
     const error = await failure(client.getUser(U1));
     expect(error.code).toBe('TENANT_RATE_LIMITED');
     expect(error.retryAfterMs).toBe(60_000);
+    // The tier's pause is held to the retry budget too: the next request on it is sent after at
+    // most 1 s, not after the minute the 429 asked for (which no timeout would have bounded).
+    mock.on({ method: 'GET', pathname: `/api/v1/users/${U1}` }, { status: 200, json: { id: U1, subject: 's', status: 'active' } });
+    const next = client.getUser(U1).then((u) => u.id);
+    const late = new Promise((resolve) => setTimeout(resolve, 10_000, 'still waiting after 10 s'));
+    expect(await Promise.race([next, late])).toBe(U1);
     mock.assertDone();
     await client.close();
   });
