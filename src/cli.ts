@@ -62,7 +62,11 @@ function overridesFrom(flags: FlagValues): Record<string, string> {
   const overrides: Record<string, string> = {};
   for (const item of (flags.set as string[] | undefined) ?? []) {
     const at = item.indexOf('=');
-    if (at <= 0) throw usageError(`--set expects KEY=VALUE, e.g. --set directory.pageSize=200; got "${item.includes('=') ? '=...' : item}"`);
+    if (at <= 0) {
+      // Only what looks like a key is echoed: a mistyped `--set tenant.apiKey:SECRET` must not print it.
+      const key = /^[\w.[\]-]*/.exec(item)![0];
+      throw usageError(`--set expects KEY=VALUE, e.g. --set directory.pageSize=200; got "${at === 0 ? '' : key}${key.length < item.length ? '...' : ''}"`);
+    }
     overrides[item.slice(0, at).trim()] = item.slice(at + 1);
   }
   for (const [flag, key] of [['log-level', 'logging.level'], ['log-format', 'logging.format']] as const) {

@@ -42,7 +42,9 @@ describe('usage mistakes exit 1 with a hint and no stack trace', () => {
     [['plan', '--jsn', 'x'], 'unknown flag --jsn for plan (did you mean --json?)'],
     [['validate', '--config'], '--config needs a value'],
     [['validate', 'extra'], 'unexpected argument for validate: extra'],
-    [['validate', '--set', 'directory.pageSize'], '--set expects KEY=VALUE'],
+    [['validate', '--set', 'directory.pageSize'], '--set expects KEY=VALUE, e.g. --set directory.pageSize=200; got "directory.pageSize"'],
+    // A mistyped separator: the key is echoed, the value (a secret here) is not.
+    [['validate', '--set', 'tenant.apiKey:SuperSecret123'], '--set expects KEY=VALUE, e.g. --set directory.pageSize=200; got "tenant.apiKey..."'],
     [['validate', '--log-format', 'xml'], '--log-format must be one of json, pretty, auto, got "xml"'],
     [['help', 'nope'], 'unknown command "nope"'],
   ])('%j', async (argv, message) => {
@@ -51,6 +53,7 @@ describe('usage mistakes exit 1 with a hint and no stack trace', () => {
     expect(result.stderr).toContain(`error: ${message}`);
     expect(result.stderr).toMatch(/Run 'qlik-group-sync (\w+ )?--help' for usage\.\n$/);
     expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(result.stderr).not.toContain('SuperSecret123');
   });
 });
 
