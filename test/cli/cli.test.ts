@@ -168,10 +168,12 @@ sync:
     expect(result.code, result.stderr).toBe(78);
     expect(result.stdout).toBe('');
     const problems = result.stderr.split('\n').filter((l) => l.startsWith('  - ')).map((l) => l.slice(4, l.indexOf(': ')));
-    expect(problems).toEqual(['directory.nestedGroups', 'directory.pageSize', 'directory.userz', 'sync.limits.maxGroupDeletes', 'tenant.url']);
-    expect(result.stderr).toMatch(/^error: invalid configuration \(5 problems\):\n/);
+    expect(problems).toEqual(['directory.groups.baseDns', 'directory.nestedGroups', 'directory.pageSize', 'directory.userz', 'sync.limits.maxGroupDeletes', 'tenant.url']);
+    expect(result.stderr).toMatch(/^error: invalid configuration \(6 problems\):\n/);
     expect(result.stderr).toContain('directory.userz: unknown key (did you mean directory.users?)');
     expect(result.stderr).toContain('directory.pageSize: expected an integer from 1 to 10000, got "500"');
+    // One DN in [ ] without quotes: YAML made three one-RDN bases of it.
+    expect(result.stderr).toContain('directory.groups.baseDns: 3 base DNs of one RDN each (OU=Groups | DC=example | DC=com) look like one DN split at its commas');
     expect(result.stderr).not.toContain('cli-test-api-key-0001');
 
     // The missing required key, through the environment-only path.

@@ -338,12 +338,22 @@ describe('rules across options', () => {
 
   it('needs an LDIF file for source ldif, and no server URLs', async () => {
     const ldif = dir.write('dir.ldif', 'version: 1\n');
-    const yaml = `directory:\n  source: ldif\n  ldifFile: dir.ldif\n  groups:\n    baseDns: [ou=groups,dc=example,dc=com]\ntenant:\n  url: http://127.0.0.1:8080\n  apiKey: key-0001\n`;
+    const yaml = `directory:\n  source: ldif\n  ldifFile: dir.ldif\n  groups:\n    baseDns: ["ou=groups,dc=example,dc=com"]\ntenant:\n  url: http://127.0.0.1:8080\n  apiKey: key-0001\n`;
     const { config } = await load(yaml);
     expect(config.directory.ldifFile).toBe(ldif);
     expect(config.directory.urls).toEqual([]);
     const problems = await problemsOf({ file: dir.write('n.yaml', yaml.replace('  ldifFile: dir.ldif\n', '')), env: {} });
     expect(problems).toEqual([{ path: 'directory.ldifFile', message: 'required when directory.source is ldif: set directory.ldifFile (or QGS_DIRECTORY_LDIF_FILE)' }]);
+  });
+
+  it('refuses base DNs that are one DN split at its commas (unquoted in a YAML flow list), and only those', async () => {
+    const split = await problemsOf({ file: dir.write('split.yaml', MINIMAL_YAML.replace('["OU=Groups,DC=example,DC=com"]', '[OU=Groups,DC=example,DC=com]')), env: {} });
+    expect(split).toEqual([{ path: 'directory.groups.baseDns', message: expect.stringContaining('quote it, ["OU=Groups,DC=example,DC=com"]') }]);
+    const usersSplit = await problemsOf({ file: dir.write('split-env.yaml', MINIMAL_YAML), env: { QGS_DIRECTORY_USERS_BASE_DNS: 'OU=Staff;DC=example;DC=com' } });
+    expect(paths(usersSplit)).toEqual(['directory.users.baseDns']);
+    for (const bases of ['OU=Staff,DC=example,DC=com;OU=Contractors,DC=example,DC=com', 'o=corp;o=partners', 'DC=example\\,inc;DC=other\\,inc,DC=com']) {
+      expect((await load(MINIMAL_YAML, { QGS_DIRECTORY_USERS_BASE_DNS: bases })).config.directory.users.baseDns).toEqual(bases.split(';'));
+    }
   });
 
   it('pairs bindDn with bindPassword', async () => {
