@@ -90,14 +90,14 @@ function typedValue(option: OptionSpec, entry: Entry, raw: unknown, text: boolea
   if (text && typeof value === 'string') {
     const parsed = fromText(option, value);
     if (!parsed.ok) {
-      for (const p of parsed.problems) out.add(option.path + p.at, p.message, entry.from);
+      for (const p of parsed.problems) out.add(option.path + p.at, p.message, entry.placeOf?.(p.at) ?? entry.from);
       return { ok: false };
     }
     value = parsed.value;
   }
   const checked = checkValue(option, value);
   if (!checked.ok) {
-    for (const p of checked.problems) out.add(option.path + p.at, p.message, entry.from);
+    for (const p of checked.problems) out.add(option.path + p.at, p.message, entry.placeOf?.(p.at) ?? entry.from);
     return { ok: false };
   }
   return { ok: true, value: checked.value };

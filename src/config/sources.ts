@@ -4,7 +4,7 @@
 // secrets are registered for scrubbing the moment they are read, before any message is made.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { ConfigProblem } from '../errors.ts';
 import { registerSecret } from '../log.ts';
 import { interpolate } from './interpolate.ts';
@@ -25,6 +25,11 @@ export interface Entry {
   text: boolean;
   /** A `${VAR}` in it could not be replaced (already reported): the value is not checked further. */
   broken?: boolean;
+  /**
+   * Where a part of the value is, for a problem found in it (`at`: `[2]`, `[1].roles`, as the
+   * value checks name it); `from` when the source has no finer places (environment, `--set`).
+   */
+  placeOf?: (at: string) => string;
 }
 
 export interface Collector {
@@ -87,6 +92,22 @@ function lineOf(ctx: FileContext, segments: (string | number)[]): string {
   return offset === undefined ? ctx.display : `${ctx.display}:${ctx.lines.linePos(offset).line}`;
 }
 
+/** The line of a key itself (its value may start lines below it: a nested mapping, a block list). */
+function keyLineOf(ctx: FileContext, segments: (string | number)[]): string {
+  const parent = segments.length === 1 ? ctx.doc.contents : ctx.doc.getIn(segments.slice(0, -1), true);
+  if (isMap(parent)) {
+    const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === segments.at(-1));
+    const offset = (pair?.key as { range?: [number, number, number] } | undefined)?.range?.[0];
+    if (offset !== undefined) return `${ctx.display}:${ctx.lines.linePos(offset).line}`;
+  }
+  return lineOf(ctx, segments);
+}
+
+/** `[2].roles` -> [2, 'roles']: a value check's place inside an option, as YAML path segments. */
+function segmentsOf(at: string): (string | number)[] {
+  return [...at.matchAll(/\[(\d+)\]|\.([^.[\]]+)/g)].map((m) => (m[1] !== undefined ? Number(m[1]) : m[2]!));
+}
+
 /** `${VAR}` in every string of a value (lists and role rules included). */
 function interpolateValue(ctx: FileContext, key: KeySpec, value: unknown, segments: (string | number)[]): { value: unknown; whole: boolean; broken: boolean } {
   let whole = false;
@@ -121,19 +142,36 @@ function walkFile(ctx: FileContext, node: Record<string, unknown>, segments: str
     const key = KEYS.get(path);
     if (key) {
       const { value: interpolated, whole, broken } = interpolateValue(ctx, key, value, at);
-      ctx.entries.set(path, { key, value: interpolated, layer: 'file', from: lineOf(ctx, at), baseDir: ctx.baseDir, text: whole && !key.fromFile, broken });
+      ctx.entries.set(path, {
+        key,
+        value: interpolated,
+        layer: 'file',
+        from: keyLineOf(ctx, at),
+        baseDir: ctx.baseDir,
+        text: whole && !key.fromFile,
+        broken,
+        placeOf: (inner) => {
+          // The innermost part that is in the file (a missing `group:` is placed at its rule).
+          const parts = segmentsOf(inner);
+          for (let n = parts.length; n > 0; n--) {
+            const place = lineOf(ctx, [...at, ...parts.slice(0, n)]);
+            if (place !== ctx.display) return place;
+          }
+          return keyLineOf(ctx, at);
+        },
+      });
       continue;
     }
     if (OBJECT_PATHS.has(path)) {
       if (isMapping(value)) walkFile(ctx, value, at);
       else {
         const children = [...new Set([...KEYS.keys(), ...OBJECT_PATHS].filter((k) => k.startsWith(`${path}.`)).map((k) => k.slice(path.length + 1).split('.')[0]))].sort();
-        ctx.out.add(path, `expected a mapping with keys such as ${children.slice(0, 4).join(', ')}, got ${Array.isArray(value) ? 'a list' : 'a single value'}`, lineOf(ctx, at));
+        ctx.out.add(path, `expected a mapping with keys such as ${children.slice(0, 4).join(', ')}, got ${Array.isArray(value) ? 'a list' : 'a single value'}`, keyLineOf(ctx, at));
       }
       continue;
     }
     registerIfSecretTypo(path, value);
-    ctx.out.add(path, `unknown key${didYouMean(path, [...KEYS.keys(), ...OBJECT_PATHS])}`, lineOf(ctx, at));
+    ctx.out.add(path, `unknown key${didYouMean(path, [...KEYS.keys(), ...OBJECT_PATHS])}`, keyLineOf(ctx, at));
   }
 }
 

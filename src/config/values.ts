@@ -174,7 +174,7 @@ function checkRoles(value: unknown): Checked {
     const roles = record.roles;
     if (roles === undefined) problems.push({ at: `${at}.roles`, message: 'required: a list of Qlik role names' });
     else if (!Array.isArray(roles) || roles.length === 0 || roles.some((r) => typeof r !== 'string' || r.trim() === '')) {
-      problems.push({ at: `${at}.roles`, message: `expected a non-empty list of role names such as ["Developer"], got ${Array.isArray(roles) ? 'a list with empty or non-text entries' : kindOf(roles)}` });
+      problems.push({ at: `${at}.roles`, message: `expected a non-empty list of role names such as ["Developer"], got ${!Array.isArray(roles) ? kindOf(roles) : roles.length === 0 ? 'an empty list' : 'a list with empty or non-text entries'}` });
     }
   });
   if (problems.length > 0) return { ok: false, problems };

@@ -356,6 +356,37 @@ describe('rules across options', () => {
     }
   });
 
+  it('places each problem on its own line: a list item, a role rule, a key with a block under it', async () => {
+    const yaml = [
+      'directory:', //                          1
+      '  urls:', //                             2
+      '    - ldaps://dc1.example.com', //       3
+      '    - http://dc2.example.com', //        4
+      '  groups:', //                           5
+      '    baseDns:', //                        6
+      '      - OU=G,DC=x', //                   7
+      '      - nonsense', //                    8
+      'tennant:', //                            9
+      '  url: https://x.eu.qlikcloud.com', //  10
+      'mapping:', //                           11
+      '  roles:', //                           12
+      '    - group: Ok', //                    13
+      '      roles: [A]', //                   14
+      '    - grup: Foo', //                    15
+      '      roles: []', //                    16
+      '',
+    ].join('\n');
+    const problems = await problemsOf({ file: dir.write('lines.yaml', yaml), env: {} });
+    const lineOf = (path: string): string | undefined => /\(.*lines\.yaml:(\d+)\)$/.exec(problems.find((p) => p.path === path)?.message ?? '')?.[1];
+    expect(lineOf('directory.urls[1]')).toBe('4');
+    expect(lineOf('directory.groups.baseDns[1]')).toBe('8');
+    expect(lineOf('tennant')).toBe('9');
+    expect(lineOf('mapping.roles[1].grup')).toBe('15');
+    expect(lineOf('mapping.roles[1].group')).toBe('15'); // missing: placed at its rule
+    expect(lineOf('mapping.roles[1].roles')).toBe('16');
+    expect(problems.find((p) => p.path === 'mapping.roles[1].roles')?.message).toContain('got an empty list');
+  });
+
   it('pairs bindDn with bindPassword', async () => {
     const problems = await problemsOf({ file: dir.write('c.yaml', MINIMAL_YAML), env: { QGS_DIRECTORY_BIND_DN: 'CN=svc,DC=example,DC=com' } });
     expect(problems).toEqual([{ path: 'directory.bindPassword', message: expect.stringContaining('required when directory.bindDn is set') }]);
