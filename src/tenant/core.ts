@@ -135,6 +135,10 @@ export class TenantCore {
         // this request at once (retry.ts), and must not hold every later request of the tier
         // for the hour, unbounded by any timeout; they ask again and get their own answer.
         limiter.pause(Math.min(error.retryAfterMs ?? 1000 / this.#parts.timeScale, this.#parts.policy.maxRetryTimeMs));
+      } else if (error instanceof TenantError && error.status === 503 && error.retryAfterMs !== undefined) {
+        // An overloaded tenant (or one in maintenance) that says when to come back: its tier waits
+        // that long, as after a 429, instead of spending its retries sooner.
+        limiter.pause(Math.min(error.retryAfterMs, this.#parts.policy.maxRetryTimeMs));
       }
       throw error;
     }

@@ -67,7 +67,8 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: 
           if (!(error instanceof TenantError) || !error.retryable) return false;
           const now = performance.now();
           firstFailure ??= now;
-          const wait = isRateLimited(error) ? (error.retryAfterMs ?? 0) : retryDelay;
+          const asked = error.retryAfterMs;
+          const wait = isRateLimited(error) ? (asked ?? 0) : Math.max(retryDelay, asked ?? 0);
           if (now - firstFailure + wait > policy.maxRetryTimeMs) return false;
           hooks.onRetry?.(error, attemptNumber, wait);
           return true;

@@ -120,6 +120,19 @@ describe('errors from the client', () => {
     expect(client.stats()).toMatchObject({ rateLimited: 3, retries: 3, byTier: { tier1: { '429': 3, ok: 1 } } });
   });
 
+  it('waits as long as a 503 asks (Retry-After) before asking again, not only its shorter backoff', async () => {
+    mock = new MockTenant()
+      .on({ method: 'GET', pathname: `/api/v1/users/${U1}` }, { status: 503, headers: { 'retry-after': '1', 'x-emulator-retry-after-ms': '250' }, text: 'maintenance' })
+      .on({ method: 'GET', pathname: `/api/v1/users/${U1}` }, { status: 200, json: { id: U1, subject: 's', status: 'active' } });
+    // timeScale 100: the ordinary backoff is a few milliseconds, far below the 250 ms asked for.
+    const client = createTenantClient(tenantConfig({ retry: { retries: 2, maxRetryTimeMs: 60_000 } }), { dispatcher: mock.agent, timeScale: 100 });
+    const started = performance.now();
+    expect((await client.getUser(U1)).id).toBe(U1);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(245); // a lower bound, not a timing assertion
+    mock.assertDone();
+    expect(client.stats()).toMatchObject({ retries: 1, rateLimited: 0, byTier: { tier1: { '5xx': 1, ok: 1 } } });
+  });
+
   it('gives up after the configured retries with the last error, saying so', async () => {
     mock = new MockTenant();
     for (let i = 0; i < 3; i++) mock.on({ method: 'GET', pathname: `/api/v1/users/${U1}` }, { status: 500, json: { errors: [{ code: 'X-500', title: 'boom' }], traceId: `t${i}` } });
