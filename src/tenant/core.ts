@@ -134,14 +134,19 @@ export class TenantCore {
         // than the retry budget: a Retry-After of an hour (or a date read on a skewed clock) fails
         // this request at once (retry.ts), and must not hold every later request of the tier
         // for the hour, unbounded by any timeout; they ask again and get their own answer.
-        limiter.pause(Math.min(error.retryAfterMs ?? 1000 / this.#parts.timeScale, this.#parts.policy.maxRetryTimeMs));
+        limiter.pause(this.#pauseFor(error.retryAfterMs ?? 1000 / this.#parts.timeScale));
       } else if (error instanceof TenantError && error.status === 503 && error.retryAfterMs !== undefined) {
         // An overloaded tenant (or one in maintenance) that says when to come back: its tier waits
         // that long, as after a 429, instead of spending its retries sooner.
-        limiter.pause(Math.min(error.retryAfterMs, this.#parts.policy.maxRetryTimeMs));
+        limiter.pause(this.#pauseFor(error.retryAfterMs));
       }
       throw error;
     }
+  }
+
+  /** A tier's pause for an answer that asked for `asked` ms: at most the retry budget, and at least one (scaled) second even when the budget is smaller (0 included). */
+  #pauseFor(asked: number): number {
+    return Math.min(asked, Math.max(this.#parts.policy.maxRetryTimeMs, 1000 / this.#parts.timeScale));
   }
 
   /** The page source for paging.ts: GETs under the retry policy. */

@@ -154,8 +154,23 @@ describe('errors from the client', () => {
     // most 1 s, not after the minute the 429 asked for (which no timeout would have bounded).
     mock.on({ method: 'GET', pathname: `/api/v1/users/${U1}` }, { status: 200, json: { id: U1, subject: 's', status: 'active' } });
     const next = client.getUser(U1).then((u) => u.id);
-    const late = new Promise((resolve) => setTimeout(resolve, 10_000, 'still waiting after 10 s'));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise((resolve) => (timer = setTimeout(resolve, 10_000, 'still waiting after 10 s')));
     expect(await Promise.race([next, late])).toBe(U1);
+    clearTimeout(timer);
+    mock.assertDone();
+    await client.close();
+  });
+
+  it('with no retry budget (0) a 429 still holds its tier for what it asked, up to a second', async () => {
+    mock = new MockTenant()
+      .on({ method: 'GET', pathname: `/api/v1/users/${U1}` }, { status: 429, headers: { 'x-emulator-retry-after-ms': '200' }, json: {} })
+      .on({ method: 'GET', pathname: `/api/v1/users/${U1}` }, { status: 200, json: { id: U1, subject: 's', status: 'active' } });
+    const client = createTenantClient(tenantConfig({ retry: { retries: 5, maxRetryTimeMs: 0 } }), { dispatcher: mock.agent });
+    expect((await failure(client.getUser(U1))).code).toBe('TENANT_RATE_LIMITED');
+    const started = performance.now();
+    expect((await client.getUser(U1)).id).toBe(U1);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(195); // a lower bound, not a timing assertion
     mock.assertDone();
     await client.close();
   });
