@@ -40,20 +40,6 @@ export function checkRules(view: ResolvedView): RuleResult {
   if (missing('directory.groups.baseDns')) {
     problems.push({ path: 'directory.groups.baseDns', message: `required: the subtrees searched for groups (no group is read without one); set ${howToSet('directory.groups.baseDns')}` });
   }
-  // One DN written in a YAML flow list without quotes ([OU=Groups,DC=example,DC=com]) is read as
-  // one item per comma, each a valid one-RDN DN: searched, they read the wrong subtrees or fail.
-  for (const path of ['directory.groups.baseDns', 'directory.users.baseDns']) {
-    const bases = (get(path) as string[] | undefined) ?? [];
-    const oneRdn = bases.filter((b) => !/(?<!\\),/.test(b));
-    if (bases.length >= 2 && oneRdn.length === bases.length && oneRdn.filter((b) => /^\s*dc\s*=/i.test(b)).length >= 2) {
-      problems.push({
-        path,
-        message:
-          `${bases.length} base DNs of one RDN each (${bases.join(' | ')}) look like one DN split at its commas, ` +
-          `as YAML reads [${bases.join(',')}] without quotes: quote it, ["${bases.join(',')}"], or write each DN as a "- " list item`,
-      });
-    }
-  }
   if (source === 'ldap') {
     require('directory.urls', 'directory.source is ldap');
     const urls = (get('directory.urls') as string[] | undefined) ?? [];

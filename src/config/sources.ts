@@ -4,7 +4,7 @@
 // secrets are registered for scrubbing the moment they are read, before any message is made.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { ConfigProblem } from '../errors.ts';
 import { registerSecret } from '../log.ts';
 import { interpolate } from './interpolate.ts';
@@ -134,6 +134,28 @@ function interpolateValue(ctx: FileContext, key: KeySpec, value: unknown, segmen
   return { value: out, whole, broken };
 }
 
+/**
+ * DNs in a flow list without quotes (`[OU=Groups,DC=example,DC=com]`): YAML starts a new item at
+ * every comma, so one DN becomes several one-RDN DNs, each valid alone, and the read would search
+ * DC=com. Reported (true) when such a list has two or more plain `attr=value` items; quoting the
+ * DNs, or one `- ` item each, is how to say several one-RDN DNs are meant.
+ */
+function splitDns(ctx: FileContext, key: KeySpec, path: string, at: string[]): boolean {
+  if (key.option.check !== 'dn' || key.option.type !== 'string[]') return false;
+  const node = ctx.doc.getIn(at, true);
+  if (!isSeq(node) || !node.flow || node.items.length < 2) return false;
+  const plain = node.items.every((item) => isScalar(item) && item.type === 'PLAIN' && /^\s*[\w.-]+\s*=/.test(String(item.value)));
+  if (!plain) return false;
+  const items = node.items.map((item) => String((item as { value: unknown }).value));
+  ctx.out.add(
+    path,
+    `${items.length} DNs of one RDN each (${items.join(' | ')}): YAML starts a new item at every comma of [${items.join(',')}] without quotes; ` +
+      `quote each DN, ["${items.join(',')}"], or write one "- " item per DN`,
+    keyLineOf(ctx, at),
+  );
+  return true;
+}
+
 function walkFile(ctx: FileContext, node: Record<string, unknown>, segments: string[]): void {
   for (const [name, value] of Object.entries(node)) {
     const at = [...segments, name];
@@ -141,7 +163,8 @@ function walkFile(ctx: FileContext, node: Record<string, unknown>, segments: str
     if (value === null || value === undefined) continue; // `key:` with nothing: not set
     const key = KEYS.get(path);
     if (key) {
-      const { value: interpolated, whole, broken } = interpolateValue(ctx, key, value, at);
+      const { value: interpolated, whole, broken: unreplaced } = interpolateValue(ctx, key, value, at);
+      const broken = unreplaced || splitDns(ctx, key, path, at);
       ctx.entries.set(path, {
         key,
         value: interpolated,

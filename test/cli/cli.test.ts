@@ -173,7 +173,7 @@ sync:
     expect(result.stderr).toContain('directory.userz: unknown key (did you mean directory.users?)');
     expect(result.stderr).toContain('directory.pageSize: expected an integer from 1 to 10000, got "500"');
     // One DN in [ ] without quotes: YAML made three one-RDN bases of it.
-    expect(result.stderr).toContain('directory.groups.baseDns: 3 base DNs of one RDN each (OU=Groups | DC=example | DC=com) look like one DN split at its commas');
+    expect(result.stderr).toContain('directory.groups.baseDns: 3 DNs of one RDN each (OU=Groups | DC=example | DC=com): YAML starts a new item at every comma');
     expect(result.stderr).not.toContain('cli-test-api-key-0001');
 
     // The missing required key, through the environment-only path.

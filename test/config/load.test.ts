@@ -346,14 +346,21 @@ describe('rules across options', () => {
     expect(problems).toEqual([{ path: 'directory.ldifFile', message: 'required when directory.source is ldif: set directory.ldifFile (or QGS_DIRECTORY_LDIF_FILE)' }]);
   });
 
-  it('refuses base DNs that are one DN split at its commas (unquoted in a YAML flow list), and only those', async () => {
-    const split = await problemsOf({ file: dir.write('split.yaml', MINIMAL_YAML.replace('["OU=Groups,DC=example,DC=com"]', '[OU=Groups,DC=example,DC=com]')), env: {} });
-    expect(split).toEqual([{ path: 'directory.groups.baseDns', message: expect.stringContaining('quote it, ["OU=Groups,DC=example,DC=com"]') }]);
-    const usersSplit = await problemsOf({ file: dir.write('split-env.yaml', MINIMAL_YAML), env: { QGS_DIRECTORY_USERS_BASE_DNS: 'OU=Staff;DC=example;DC=com' } });
-    expect(paths(usersSplit)).toEqual(['directory.users.baseDns']);
-    for (const bases of ['OU=Staff,DC=example,DC=com;OU=Contractors,DC=example,DC=com', 'o=corp;o=partners', 'DC=example\\,inc;DC=other\\,inc,DC=com']) {
-      expect((await load(MINIMAL_YAML, { QGS_DIRECTORY_USERS_BASE_DNS: bases })).config.directory.users.baseDns).toEqual(bases.split(';'));
+  it('refuses DNs in a flow list without quotes (YAML splits them at every comma), and only those', async () => {
+    const yamlWith = (bases: string): string => MINIMAL_YAML.replace('["OU=Groups,DC=example,DC=com"]', bases);
+    for (const bases of ['[OU=Groups,DC=example,DC=com]', '[CN=Users,DC=corp]', '[OU=Groups,O=Example]']) {
+      const problems = await problemsOf({ file: dir.write('split.yaml', yamlWith(bases)), env: {} });
+      expect(problems).toEqual([{ path: 'directory.groups.baseDns', message: expect.stringContaining(`quote each DN, ["${bases.slice(1, -1)}"]`) }]);
     }
+    // Quoted, one "- " item each, or through the environment (';' between DNs): as written.
+    for (const [bases, expected] of [
+      ['["DC=CORP", "DC=LAB"]', ['DC=CORP', 'DC=LAB']],
+      ['\n      - DC=CORP\n      - DC=LAB', ['DC=CORP', 'DC=LAB']],
+      ['[OU=Groups]', ['OU=Groups']],
+    ] as const) {
+      expect((await load(yamlWith(bases))).config.directory.groups.baseDns).toEqual(expected);
+    }
+    expect((await load(MINIMAL_YAML, { QGS_DIRECTORY_USERS_BASE_DNS: 'DC=CORP;DC=LAB' })).config.directory.users.baseDns).toEqual(['DC=CORP', 'DC=LAB']);
   });
 
   it('places each problem on its own line: a list item, a role rule, a key with a block under it', async () => {
