@@ -8,7 +8,7 @@
 // there a holder counts as gone only once it has missed three heartbeats.
 // Takeover goes through a short-lived guard file so two contenders cannot both take one lock.
 import { createHash, randomBytes } from 'node:crypto';
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -58,11 +58,18 @@ const HOST = hostname();
 /** Missed heartbeats after which a holder whose pid cannot be judged counts as gone. */
 const MISSED_BEATS = 3;
 
+/** `pid:[inode]@boot-id`: namespace inodes are unique within one running kernel only. */
 function pidNamespaceOf(): string | undefined {
+  let namespace: string;
   try {
-    return readlinkSync('/proc/self/ns/pid');
+    namespace = readlinkSync('/proc/self/ns/pid');
   } catch {
     return undefined; // not Linux, or no /proc: pids are judged on the host name alone, as before
+  }
+  try {
+    return `${namespace}@${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}`;
+  } catch {
+    return namespace;
   }
 }
 export const PID_NAMESPACE = pidNamespaceOf();
@@ -229,6 +236,8 @@ function holdLock(path: string, initial: LockHolder, options: AcquireLockOptions
   let released = false;
   let beating: Promise<void> = Promise.resolve();
 
+  /** The last time the heartbeat was written: a holder that cannot write it stops before others may take over. */
+  let refreshed = now();
   const beat = async (): Promise<void> => {
     try {
       const current = await readLock(path);
@@ -241,8 +250,16 @@ function holdLock(path: string, initial: LockHolder, options: AcquireLockOptions
       }
       holder = { ...holder, heartbeatAt: new Date(now()).toISOString() };
       if (!released) await writeAtomic(path, JSON.stringify(holder) + '\n');
+      refreshed = now();
     } catch (error) {
       logger.warn({ path, err: error }, 'could not refresh the run lock heartbeat');
+      // Another container on this host takes the lock over after MISSED_BEATS missed heartbeats;
+      // this holder stops one heartbeat before that, so the two never write at once.
+      if (now() - refreshed >= (MISSED_BEATS - 1) * interval && !lost.signal.aborted) {
+        logger.error({ path }, 'could not refresh the run lock for two heartbeats; stopping this run so that no other instance writes alongside it');
+        lost.abort(new SyncError('LOCK_HELD', 'the run lock could not be refreshed (its heartbeat file cannot be written)'));
+        clearInterval(timer);
+      }
     }
   };
   const interval = heartbeatInterval(options.timeoutMs, options.heartbeatMs);

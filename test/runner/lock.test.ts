@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -101,7 +101,7 @@ describe('run lock', () => {
   });
 
   it('records its PID namespace and heartbeat interval (a third of the timeout, at most 30 s)', async () => {
-    expect(PID_NAMESPACE).toMatch(/^pid:\[\d+\]$/);
+    expect(PID_NAMESPACE).toMatch(/^pid:\[\d+\]@[0-9a-f-]{36}$/);
     const lock = await acquireRunLock({ stateDir: dir, tenant: TENANT, timeoutMs: 3_600_000 });
     expect(JSON.parse(await readFile(lock.path, 'utf8'))).toMatchObject({ pidNamespace: PID_NAMESPACE, heartbeatMs: 30_000 });
     await lock.release();
@@ -146,6 +146,16 @@ describe('run lock', () => {
     for (const r of results) if (r.status === 'rejected') expect((r.reason as SyncError).code).toBe('LOCK_HELD');
     await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquireRunLock>>>).value.release();
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('stops its run once it could not refresh the heartbeat for two beats (before others may take it over)', async () => {
+    const lock = await acquireRunLock({ stateDir: dir, tenant: TENANT, timeoutMs: 60_000, heartbeatMs: 50 });
+    // The lock file replaced by a folder: every refresh fails (as on a full or stuck volume).
+    await rm(lock.path);
+    await mkdir(lock.path);
+    await until(() => lock.signal.aborted);
+    expect((lock.signal.reason as SyncError).message).toContain('could not be refreshed');
+    await lock.release();
   });
 
   it('refreshes its heartbeat, and signals when another instance has taken it', async () => {
