@@ -83,7 +83,7 @@ export interface PlanStats {
   membershipRemovals: number;
   /** Write requests the plan needs: the minimum the API allows. */
   writeRequests: number;
-  /** Owned groups left exactly as they are because their directory group, which the read found, is out of scope or skipped by a warning. */
+  /** Directory groups the read found whose owned groups are left exactly as they are (out of scope, or skipped by a warning); each counted once. */
   heldGroups?: number;
   /** Every owned group the plan removes members from, with its current size (per-group safety limit); sorted by name. */
   groupRemovals?: PlanGroupRemovals[];

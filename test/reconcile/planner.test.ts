@@ -483,6 +483,11 @@ describe('the empty-directory guard on a computed plan', () => {
     }
   });
 
+  it('a held group (its rule names an unknown role) counts once, however many copies share its marker', () => {
+    const p = plan(directory([dirGroup('Sales', [alice])], people), tenantWith(copies), { deleteGroups: true, mapping: { roles: [{ group: 'Sales', roles: ['NoSuchRole'] }] } });
+    expect(p.stats).toMatchObject({ desiredGroups: 0, heldGroups: 1, ownedGroups: 3 });
+  });
+
   it('a read that finds the duplicated group counts it once, among the desired groups', () => {
     const p = plan(directory([dirGroup('Sales', [alice]), dirGroup('Ops', [carol])], people), tenantWith(copies), { deleteGroups: true });
     expect(p.stats).toMatchObject({ desiredGroups: 2, heldGroups: 0, ownedGroups: 3 });
