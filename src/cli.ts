@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, type LoadedConfig } from './config/load.ts';
-import { CONFIG_ENV, optionFor } from './config/options.ts';
+import { CONFIG_ENV, KEYS, optionFor } from './config/options.ts';
 import { didYouMean } from './config/suggest.ts';
 import type { Config } from './config/types.ts';
 import { COMMANDS, findCommand, type CliIo, type Command, type CommandContext, type FlagSpec, type FlagValues } from './commands/index.ts';
@@ -51,7 +51,15 @@ function parseFlags(args: string[], flags: FlagSpec[], command: string): FlagVal
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag) {
       throw usageError(`unknown flag ${flag} for ${command}${didYouMean(flag.replace(/^-+/, ''), flags.map((f) => f.name)).replace(/did you mean (\S+)\?/, 'did you mean --$1?')}`);
     }
-    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw usageError(`unexpected argument for ${command}: ${message.match(/'([^']*)'/)?.[1] ?? ''}`.trim());
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      const value = message.match(/'([^']*)'/)?.[1] ?? '';
+      // Not echoed when it may be a value given with a space (`--set tenant.apiKey SECRET`) or is
+      // long enough to be a key or token.
+      const at = args.indexOf(value);
+      if (at >= 2 && args[at - 2] === '--set') throw usageError(`unexpected argument for ${command} after --set ${args[at - 1]}: write --set KEY=VALUE, with "=" and no space`);
+      if (value.length > 32) throw usageError(`unexpected argument for ${command} (${value.length} characters, not shown)`);
+      throw usageError(`unexpected argument for ${command}: ${value}`.trim());
+    }
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag) throw usageError(`${flag} ${/argument missing/.test(message) ? 'needs a value' : 'does not take a value'}`);
     throw usageError(message.split('.')[0] ?? message);
   }
@@ -63,9 +71,11 @@ function overridesFrom(flags: FlagValues): Record<string, string> {
   for (const item of (flags.set as string[] | undefined) ?? []) {
     const at = item.indexOf('=');
     if (at <= 0) {
-      // Only what looks like a key is echoed: a mistyped `--set tenant.apiKey:SECRET` must not print it.
-      const key = /^[\w.[\]-]*/.exec(item)![0];
-      throw usageError(`--set expects KEY=VALUE, e.g. --set directory.pageSize=200; got "${at === 0 ? '' : key}${key.length < item.length ? '...' : ''}"`);
+      // Only a known key is echoed: a mistyped `--set tenant.apiKey:SECRET`, or a key pasted
+      // without its name, must not be printed.
+      const key = /^[\w.-]*/.exec(item)![0];
+      const shown = KEYS.has(key) ? `"${key}${key.length < item.length ? '...' : ''}"` : 'text that names no option';
+      throw usageError(`--set expects KEY=VALUE, e.g. --set directory.pageSize=200; got ${shown}`);
     }
     overrides[item.slice(0, at).trim()] = item.slice(at + 1);
   }
