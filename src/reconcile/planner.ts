@@ -123,19 +123,10 @@ export function computePlan(desired: DesiredState, tenant: TenantSnapshot, optio
   const matchById = new Map(matches.map((m) => [m.group.id, m]));
 
   // --- Orphans: owned groups whose source is neither desired nor held.
-  // heldGroups counts the directory groups the read found but does not sync (the empty-directory
-  // guard takes them as yielded), each once however many owned copies share its marker; a group
-  // left alone only for its duplicated marker is counted when its source was read (among the
-  // desired groups then), so copies of a group the read did not find cannot make an empty read
-  // look full.
-  const heldSeen = new Set<string>();
   const deleting: TenantGroup[] = [];
   for (const g of owned) {
     const source = ownerSourceId(g)!;
-    if (held.has(source) || blocked.has(source)) {
-      if (held.has(source)) heldSeen.add(source);
-      continue;
-    }
+    if (held.has(source) || blocked.has(source)) continue;
     if (desiredSources.has(source)) continue;
     if (policy.deleteGroups) {
       deleting.push(g);
@@ -417,7 +408,12 @@ export function computePlan(desired: DesiredState, tenant: TenantSnapshot, optio
       membershipAdds,
       membershipRemovals,
       writeRequests: writeRequestCount(changes),
-      heldGroups: heldSeen.size,
+      // The directory groups the read found but does not sync that have owned groups (the
+      // empty-directory guard takes them as yielded), each once however many copies share its
+      // marker. A group left alone only for its duplicated marker counts when its source was read
+      // (among the desired groups then), so copies of a group the read did not find cannot make an
+      // empty read look full.
+      heldGroups: [...held].filter((source) => bySource.has(source)).length,
       groupRemovals,
     },
   };
