@@ -13,7 +13,7 @@ import { hasChanges, type Plan } from '../reconcile/plan.ts';
 import { buildPlan, checkSafety, type DesiredTransform } from '../reconcile/index.ts';
 import { renderPlan } from '../render/human.ts';
 import { createTenantClient } from '../tenant/client.ts';
-import type { RequestStats, Tenant, TenantSnapshot } from '../tenant/snapshot.ts';
+import { noRequests, type RequestStats, type Tenant, type TenantSnapshot } from '../tenant/snapshot.ts';
 import type { ChangeCounts, RunOutcome, RunReport, SafetyViolation } from './report.ts';
 
 export interface RunOnceOptions {
@@ -113,7 +113,7 @@ export async function runOnce(config: Config, options: RunOnceOptions, deps: Run
   } catch (error) {
     unopened = error;
   }
-  const requestStats = (): RequestStats => tenant?.stats() ?? { byTier: {}, total: 0, writes: 0, retries: 0, rateLimited: 0 };
+  const requestStats = (): RequestStats => tenant?.stats() ?? noRequests();
   const readDirectory = deps.readDirectory ?? readLdapDirectory;
   const timings = { readDirectoryMs: 0, readTenantMs: 0, planMs: 0, applyMs: 0 };
   const report: RunReport = {

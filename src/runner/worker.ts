@@ -11,6 +11,7 @@ import { emptyCounts } from '../apply/apply.ts';
 import type { Config } from '../config/types.ts';
 import { ConfigError, SyncError, describeError } from '../errors.ts';
 import { currentRunId, newRunId, registerSecret, scrub, silentLogger, withRunId, type Logger } from '../log.ts';
+import { noRequests } from '../tenant/snapshot.ts';
 import { startHttpServer, type HttpEndpoint } from './http-server.ts';
 import { acquireRunLock, writeAtomic, type RunLock } from './lock.ts';
 import { createRunMetrics, type RunMetrics } from './metrics.ts';
@@ -77,7 +78,7 @@ export function failureReport(config: Config, facts: { runId: string; command: s
     failures: [],
     warnings: [],
     violations: [],
-    requests: { byTier: {}, total: 0, writes: 0, retries: 0, rateLimited: 0 },
+    requests: noRequests(),
     timings: { readDirectoryMs: 0, readTenantMs: 0, planMs: 0, applyMs: 0 },
     error: { code, message: scrub(describeError(facts.error)) },
   };

@@ -89,6 +89,11 @@ export interface RequestStats {
   rateLimited: number;
 }
 
+/** The stats of a run that made no request. */
+export function noRequests(): RequestStats {
+  return { byTier: {}, total: 0, writes: 0, retries: 0, rateLimited: 0 };
+}
+
 /** What the applier and the runner need from a tenant. Implemented over HTTP by tenant/client.ts. */
 export interface Tenant {
   readTenant(): Promise<TenantSnapshot>;
