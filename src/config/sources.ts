@@ -86,21 +86,24 @@ interface FileContext {
   entries: Map<string, Entry>;
 }
 
-function lineOf(ctx: FileContext, segments: (string | number)[]): string {
-  const node = ctx.doc.getIn(segments, true) as { range?: [number, number, number] } | undefined;
-  const offset = node?.range?.[0];
+/** Where the node at `segments` starts in the file; undefined when the file has no such node. */
+function offsetOf(ctx: FileContext, segments: (string | number)[]): number | undefined {
+  return (ctx.doc.getIn(segments, true) as { range?: [number, number, number] } | undefined)?.range?.[0];
+}
+
+function placeAt(ctx: FileContext, offset: number | undefined): string {
   return offset === undefined ? ctx.display : `${ctx.display}:${ctx.lines.linePos(offset).line}`;
+}
+
+function lineOf(ctx: FileContext, segments: (string | number)[]): string {
+  return placeAt(ctx, offsetOf(ctx, segments));
 }
 
 /** The line of a key itself (its value may start lines below it: a nested mapping, a block list). */
 function keyLineOf(ctx: FileContext, segments: (string | number)[]): string {
   const parent = segments.length === 1 ? ctx.doc.contents : ctx.doc.getIn(segments.slice(0, -1), true);
-  if (isMap(parent)) {
-    const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === segments.at(-1));
-    const offset = (pair?.key as { range?: [number, number, number] } | undefined)?.range?.[0];
-    if (offset !== undefined) return `${ctx.display}:${ctx.lines.linePos(offset).line}`;
-  }
-  return lineOf(ctx, segments);
+  const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === segments.at(-1)) : undefined;
+  return placeAt(ctx, (pair?.key as { range?: [number, number, number] } | undefined)?.range?.[0] ?? offsetOf(ctx, segments));
 }
 
 /** `[2].roles` -> [2, 'roles']: a value check's place inside an option, as YAML path segments. */
@@ -177,8 +180,8 @@ function walkFile(ctx: FileContext, node: Record<string, unknown>, segments: str
           // The innermost part that is in the file (a missing `group:` is placed at its rule).
           const parts = segmentsOf(inner);
           for (let n = parts.length; n > 0; n--) {
-            const place = lineOf(ctx, [...at, ...parts.slice(0, n)]);
-            if (place !== ctx.display) return place;
+            const offset = offsetOf(ctx, [...at, ...parts.slice(0, n)]);
+            if (offset !== undefined) return placeAt(ctx, offset);
           }
           return keyLineOf(ctx, at);
         },
