@@ -193,6 +193,7 @@ export async function acquireRunLock(options: AcquireLockOptions): Promise<RunLo
   const logger = options.logger ?? silentLogger();
   const now = options.clock ?? Date.now;
   const path = lockPathFor(options.stateDir, options.tenant);
+  const interval = heartbeatInterval(options.timeoutMs, options.heartbeatMs);
   await mkdir(options.stateDir, { recursive: true });
 
   for (let attempt = 0; attempt < 4; attempt++) {
@@ -202,7 +203,7 @@ export async function acquireRunLock(options: AcquireLockOptions): Promise<RunLo
       hostname: HOST,
       instance: INSTANCE,
       ...(PID_NAMESPACE === undefined ? {} : { pidNamespace: PID_NAMESPACE }),
-      heartbeatMs: heartbeatInterval(options.timeoutMs, options.heartbeatMs),
+      heartbeatMs: interval,
       token: randomBytes(12).toString('hex'),
       tenant: tenantKey(options.tenant),
       startedAt: started,
@@ -215,7 +216,7 @@ export async function acquireRunLock(options: AcquireLockOptions): Promise<RunLo
       } finally {
         await handle.close();
       }
-      return holdLock(path, holder, options, logger, now);
+      return holdLock(path, holder, interval, logger, now);
     } catch (error) {
       if (!isCode(error, 'EEXIST')) throw error;
     }
@@ -230,7 +231,7 @@ export async function acquireRunLock(options: AcquireLockOptions): Promise<RunLo
   throw last ? heldError(path, last, '; a takeover by another instance is in progress') : new SyncError('LOCK_HELD', `could not take the run lock ${path}`);
 }
 
-function holdLock(path: string, initial: LockHolder, options: AcquireLockOptions, logger: Logger, now: () => number): RunLock {
+function holdLock(path: string, initial: LockHolder, interval: number, logger: Logger, now: () => number): RunLock {
   const lost = new AbortController();
   let holder = initial;
   let released = false;
@@ -262,7 +263,6 @@ function holdLock(path: string, initial: LockHolder, options: AcquireLockOptions
       }
     }
   };
-  const interval = heartbeatInterval(options.timeoutMs, options.heartbeatMs);
   const timer = setInterval(() => {
     beating = beating.then(beat);
   }, interval);
