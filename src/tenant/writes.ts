@@ -69,20 +69,31 @@ const GROUPS = '/api/v1/groups';
 export async function createGroup(core: TenantCore, input: CreateGroupInput): Promise<TenantGroup> {
   const where = `tenant ${core.tenant}: POST ${GROUPS}`;
   let uncertain = false;
+  // A group found by name is the first attempt's only if it has the description sent (which holds
+  // the ownership marker): a group of that name made by someone else, or an owned group not yet
+  // renamed away (its rename failed), is never taken for it, nor given this group's members.
+  const madeByUs = async (): Promise<TenantGroup | undefined> => {
+    const existing = await findCustomGroup(core, input.name);
+    if (existing === undefined) return undefined;
+    if (existing.description !== input.description) {
+      throw new TenantError('TENANT_CONFLICT', `${where}: a custom group named "${input.name}" exists (${existing.id}) but is not the one this create sent: its description differs`, {
+        status: 409,
+      });
+    }
+    core.logger.info({ group: input.name, id: existing.id }, 'group found after an uncertain create: the first attempt took effect');
+    return existing;
+  };
   return core.retry(async () => {
     if (uncertain) {
-      const existing = await findCustomGroup(core, input.name);
-      if (existing) {
-        core.logger.info({ group: input.name, id: existing.id }, 'group found after an uncertain create: the first attempt took effect');
-        return existing;
-      }
+      const existing = await madeByUs();
+      if (existing) return existing;
     }
     try {
       const response = await core.attempt('POST', core.resolve(GROUPS), { body: groupPostBody(input), expect: 'json' });
       return parseGroup(response.json, where);
     } catch (error) {
       if (uncertain && error instanceof TenantError && error.code === 'TENANT_CONFLICT') {
-        const existing = await findCustomGroup(core, input.name);
+        const existing = await madeByUs();
         if (existing) return existing;
       }
       if (isUncertain(error)) uncertain = true;

@@ -53,6 +53,27 @@ describe('createGroup', () => {
     mock.assertDone();
   });
 
+  it('after a 500, a group of that name with another description is not taken for the one sent: TENANT_CONFLICT, no second POST', async () => {
+    // Say an owned group still has the name because its rename (planned first) failed, or someone
+    // made one by hand: its members and roles must not be given this group's members.
+    const other = { ...group, id: G2, description: 'Managed by qlik-group-sync from cn=other. [qgs:id=other]' };
+    mock = new MockTenant()
+      .on({ method: 'POST', pathname: '/api/v1/groups', body: groupBody }, { status: 500, json: {} })
+      .on({ method: 'GET', pathname: '/api/v1/groups', query: byName }, { status: 200, json: page([other]) });
+    await expect(client().createGroup({ name: 'CG-Sales', description: 'd', roles: [] })).rejects.toMatchObject({ code: 'TENANT_CONFLICT', message: expect.stringContaining(G2) });
+    mock.assertDone();
+  });
+
+  it('a 409 after an uncertain attempt, with a group of another description under the name, is TENANT_CONFLICT', async () => {
+    mock = new MockTenant()
+      .on({ method: 'POST', pathname: '/api/v1/groups', body: groupBody }, { status: 503, json: {} })
+      .on({ method: 'GET', pathname: '/api/v1/groups', query: byName }, { status: 200, json: page([]) })
+      .on({ method: 'POST', pathname: '/api/v1/groups', body: groupBody }, { status: 409, json: { errors: [{ code: 'GROUPS-9', title: 'Conflict' }] } })
+      .on({ method: 'GET', pathname: '/api/v1/groups', query: byName }, { status: 200, json: page([{ ...group, id: G2, description: 'made by hand' }]) });
+    await expect(client().createGroup({ name: 'CG-Sales', description: 'd', roles: [] })).rejects.toMatchObject({ code: 'TENANT_CONFLICT' });
+    mock.assertDone();
+  });
+
   it('a 409 on a clean first attempt is TENANT_CONFLICT', async () => {
     mock = new MockTenant().on({ method: 'POST', pathname: '/api/v1/groups' }, { status: 409, json: { errors: [{ code: 'GROUPS-9', title: 'Conflict', detail: 'name taken' }] } });
     await expect(client().createGroup({ name: 'CG-Sales', description: 'd', roles: [] })).rejects.toMatchObject({ code: 'TENANT_CONFLICT', detail: 'name taken' });
