@@ -166,10 +166,25 @@ export async function patchUserGroups(core: TenantCore, id: string, change: Memb
     }
     try {
       const response = await core.attempt('PATCH', url, { body: membershipOps(pending), expect: 'none' });
-      if (response.status === 207) core.logger.warn({ id }, 'membership patch partly applied (207); the next run re-plans what is left');
+      if (response.status === 207) await checkPartial(core, id, pending);
     } catch (error) {
       if (isUncertain(error)) uncertain = true;
       throw error;
     }
   });
+}
+
+/**
+ * A 207 (partial success): the user is read again, and what did not take effect fails the patch
+ * (never retried here: the next run plans it again), so a removal that did not happen is not
+ * reported as done and the group it feeds is not deleted.
+ */
+async function checkPartial(core: TenantCore, id: string, sent: MembershipChange): Promise<void> {
+  const left = remainingChange(sent, await getUser(core, id));
+  if (left.add.length === 0 && left.remove.length === 0) {
+    core.logger.info({ id }, 'membership patch answered 207, and the user has every change asked for');
+    return;
+  }
+  const what = [...left.add.map((ref) => `add ${ref.id ?? ref.name}`), ...left.remove.map((group) => `remove ${group}`)].join(', ');
+  throw new TenantError('APPLY_FAILED', `tenant ${core.tenant}: PATCH ${USERS}/${id} partly applied (207); not done: ${what}`, { status: 207 });
 }

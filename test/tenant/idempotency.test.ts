@@ -148,6 +148,23 @@ describe('patchUserGroups', () => {
     mock.assertDone();
   });
 
+  it('a 207 (partial success) re-reads the user: what did not take effect fails the patch, and it is not sent again', async () => {
+    mock = new MockTenant()
+      .on({ method: 'PATCH', pathname: `/api/v1/users/${U1}`, body: ops }, { status: 207, json: {} })
+      // G1 and G2 were added; G3 is still there.
+      .on({ method: 'GET', pathname: `/api/v1/users/${U1}` }, { status: 200, json: { id: U1, subject: 's', status: 'active', assignedGroups: [{ id: G1, name: 'CG-A', providerType: 'custom' }, { id: G2, name: 'CG-B', providerType: 'custom' }, { id: G3, name: 'CG-C', providerType: 'custom' }] } });
+    await expect(client().patchUserGroups(U1, change)).rejects.toMatchObject({ code: 'APPLY_FAILED', message: expect.stringContaining(`remove ${G3}`) });
+    mock.assertDone();
+  });
+
+  it('a 207 where the user has every change asked for is a success', async () => {
+    mock = new MockTenant()
+      .on({ method: 'PATCH', pathname: `/api/v1/users/${U1}`, body: ops }, { status: 207, json: {} })
+      .on({ method: 'GET', pathname: `/api/v1/users/${U1}` }, { status: 200, json: { id: U1, subject: 's', status: 'active', assignedGroups: [{ id: G1, name: 'CG-A', providerType: 'custom' }, { id: G2, name: 'CG-B', providerType: 'custom' }] } });
+    await client().patchUserGroups(U1, change);
+    mock.assertDone();
+  });
+
   it('a 400 on a clean attempt is TENANT_BAD_REQUEST with the detail, sent once', async () => {
     mock = new MockTenant().on(
       { method: 'PATCH', pathname: `/api/v1/users/${U1}`, body: ops },
