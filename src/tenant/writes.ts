@@ -150,8 +150,10 @@ export async function deleteGroup(core: TenantCore, id: string): Promise<void> {
   });
 }
 
+const isEmpty = (change: MembershipChange): boolean => change.add.length === 0 && change.remove.length === 0;
+
 export async function patchUserGroups(core: TenantCore, id: string, change: MembershipChange): Promise<void> {
-  if (change.add.length === 0 && change.remove.length === 0) return;
+  if (isEmpty(change)) return;
   const url = core.resolve(`${USERS}/${encodeURIComponent(id)}`);
   let pending = change;
   let uncertain = false;
@@ -159,18 +161,20 @@ export async function patchUserGroups(core: TenantCore, id: string, change: Memb
     if (uncertain) {
       pending = remainingChange(pending, await getUser(core, id));
       uncertain = false;
-      if (pending.add.length === 0 && pending.remove.length === 0) {
+      if (isEmpty(pending)) {
         core.logger.info({ id }, 'membership already as asked after an uncertain patch: the first attempt took effect');
         return;
       }
     }
+    let status: number;
     try {
-      const response = await core.attempt('PATCH', url, { body: membershipOps(pending), expect: 'none' });
-      if (response.status === 207) await checkPartial(core, id, pending);
+      ({ status } = await core.attempt('PATCH', url, { body: membershipOps(pending), expect: 'none' }));
     } catch (error) {
       if (isUncertain(error)) uncertain = true;
       throw error;
     }
+    // Outside the try: the answer came, so a failed re-read here is not an uncertain patch to repeat.
+    if (status === 207) await checkPartial(core, id, pending);
   });
 }
 
@@ -181,7 +185,7 @@ export async function patchUserGroups(core: TenantCore, id: string, change: Memb
  */
 async function checkPartial(core: TenantCore, id: string, sent: MembershipChange): Promise<void> {
   const left = remainingChange(sent, await getUser(core, id));
-  if (left.add.length === 0 && left.remove.length === 0) {
+  if (isEmpty(left)) {
     core.logger.info({ id }, 'membership patch answered 207, and the user has every change asked for');
     return;
   }
