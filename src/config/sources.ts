@@ -4,7 +4,7 @@
 // secrets are registered for scrubbing the moment they are read, before any message is made.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { ConfigProblem } from '../errors.ts';
 import { registerSecret } from '../log.ts';
 import { interpolate } from './interpolate.ts';
@@ -201,6 +201,17 @@ function walkFile(ctx: FileContext, node: Record<string, unknown>, segments: str
   }
 }
 
+/**
+ * yaml's message without the source text it may quote: the first line only, cut before the ": "
+ * that introduces a quoted token (`Block scalar header includes extra characters: |s3cret`,
+ * `Unresolved alias ...: s3cret`). The line and column still say where.
+ */
+export function yamlMessage(message: string): string {
+  const first = message.split('\n')[0]!;
+  const colon = first.indexOf(': ');
+  return colon === -1 ? first : first.slice(0, colon);
+}
+
 export async function fileLayer(file: string, cwd: string, env: Record<string, string | undefined>, out: Collector): Promise<{ entries: Map<string, Entry>; absolute: string } | undefined> {
   const absolute = resolve(cwd, file);
   let text: string;
@@ -216,16 +227,27 @@ export async function fileLayer(file: string, cwd: string, env: Record<string, s
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
       const { line, col } = lines.linePos(error.pos[0]);
-      // The first line only: yaml's longer messages can quote the source, which may hold a secret.
-      out.add(`${file}:${line}:${col}`, `YAML: ${error.message.split('\n')[0]}`);
+      out.add(`${file}:${line}:${col}`, `YAML: ${yamlMessage(error.message)}`);
     }
     return undefined;
   }
+  // An alias with no anchor before it fails only in toJS, whose message names the alias (which may
+  // be a mistyped secret such as `bindPassword: *x`); found here first so the problem has a line.
+  let unresolved = false;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.resolve(doc) !== undefined) return;
+      unresolved = true;
+      const { line, col } = lines.linePos(node.range?.[0] ?? 0);
+      out.add(`${file}:${line}:${col}`, 'YAML: an alias (*name) with no anchor (&name) before it; quote the value if "*" is part of it');
+    },
+  });
+  if (unresolved) return undefined;
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    out.add(file, `YAML: ${(error as Error).message.split('\n')[0]}`);
+    out.add(file, `YAML: ${yamlMessage((error as Error).message)}`);
     return undefined;
   }
   const entries = new Map<string, Entry>();

@@ -203,6 +203,21 @@ describe('*File secrets', () => {
     expect(JSON.stringify(problems)).not.toContain('locked-secret');
   });
 
+  it('never quotes the value in a YAML syntax error, which may be a secret', async () => {
+    const cases: Array<[string, string]> = [
+      ['apiKey: *Tok3n-0001', 'an alias (*name) with no anchor'],
+      ['apiKey: |Tok3n-0001', 'Block scalar header includes extra characters'],
+      ['apiKey: "Tok3n-0001', 'Missing closing "quote'],
+      ['apiKey: @Tok3n-0001', 'Plain value cannot start with reserved character @'],
+    ];
+    for (const [line, message] of cases) {
+      const file = dir.write('c.yaml', MINIMAL_YAML.replace('apiKey: file-api-key-0001', line));
+      const problems = await problemsOf({ file, env: {} });
+      expect(problems[0]).toEqual({ path: expect.stringMatching(/c\.yaml:\d+:\d+$/), message: expect.stringContaining(message) });
+      expect(JSON.stringify(problems)).not.toContain('Tok3n');
+    }
+  });
+
   it('rejects a secret and its *File variant given in the same place', async () => {
     const key = dir.write('k', 'abcd-0001');
     const file = dir.write('c.yaml', MINIMAL_YAML.replace('apiKey: file-api-key-0001', `apiKey: inline-0001\n  apiKeyFile: ${key}`));
