@@ -125,7 +125,14 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return EXIT.ok;
     }
     command = findCommand(located.name);
-    if (!command) throw usageError(`unknown command "${located.name}"${didYouMean(located.name, COMMANDS.filter((c) => !c.hidden).map((c) => c.name))}`);
+    if (!command) {
+      // Not echoed when it is the value of `--set KEY VALUE` written with a space, or long enough
+      // to be a key or token pasted in the wrong place.
+      const i = located.index;
+      if (i >= 2 && argv[i - 2] === '--set' && !argv[i - 1]!.includes('=')) throw usageError(`unexpected argument after --set ${argv[i - 1]}: write --set KEY=VALUE, with "=" and no space`);
+      if (located.name.length > 32) throw usageError(`unknown command (${located.name.length} characters, not shown)`);
+      throw usageError(`unknown command "${located.name}"${didYouMean(located.name, COMMANDS.filter((c) => !c.hidden).map((c) => c.name))}`);
+    }
 
     const before = argv.slice(0, located.index);
     const after = argv.slice(located.index + 1);
