@@ -10,6 +10,7 @@ import { dnKey, isWithin } from './dn.ts';
 import type { AttributeValue, RawEntry } from './entry.ts';
 import { compileFilter, type EntryPredicate } from './filter-match.ts';
 import { parseLdif, type LdifEntry } from './ldif.ts';
+import { completeRanges, hasRanges } from './range.ts';
 import type { EntrySource } from './source.ts';
 import { detectLdifKind, vendorFor, type Vendor } from './vendors.ts';
 
@@ -93,14 +94,40 @@ export class LdifSource implements EntrySource {
     return predicate;
   }
 
-  async searchSubtree(base: string, filter: string, _attributes: string[], _ranged: string[], onEntry: (entry: RawEntry) => void): Promise<void> {
+  async searchSubtree(base: string, filter: string, _attributes: string[], ranged: string[], onEntry: (entry: RawEntry) => void): Promise<void> {
     const baseKey = dnKey(base);
     const matches = this.predicate(filter);
-    for (const { key, entry } of this.entries) if (isWithin(key, baseKey) && matches(entry)) onEntry(entry);
+    for (const { key, entry } of this.entries) if (isWithin(key, baseKey) && matches(entry)) onEntry(await this.whole(entry, ranged));
   }
 
-  async readEntry(dn: string, filter: string): Promise<RawEntry | undefined> {
+  async readEntry(dn: string, filter: string, _attributes: string[], ranged: string[]): Promise<RawEntry | undefined> {
     const entry = this.byKey.get(dnKey(dn));
-    return entry && this.predicate(filter)(entry) ? entry : undefined;
+    return entry && this.predicate(filter)(entry) ? this.whole(entry, ranged) : undefined;
+  }
+
+  /**
+   * An export made from Active Directory without range retrieval holds `member;range=0-1499`: the
+   * first 1,500 members only. A range ending in `*` is whole and taken under the plain name; a cut
+   * one fails the read (DIRECTORY_INCOMPLETE), since the file has no way to hold the rest and a
+   * shorter member list would remove everyone past the cut.
+   */
+  private async whole(entry: RawEntry, ranged: string[]): Promise<RawEntry> {
+    if (!hasRanges(entry, ranged)) return entry;
+    const location = this.location;
+    return completeRanges(
+      entry,
+      ranged,
+      async (dn, description) => {
+        const [attribute, range] = description.split(';range=');
+        const next = Number.parseInt(range!, 10);
+        throw new DirectoryError(
+          'DIRECTORY_INCOMPLETE',
+          `${location}: ${dn} holds only part of ${attribute} (values 0-${next - 1}, cut by the server's range limit); ` +
+            'export again with a tool that follows range retrieval, or read the directory live',
+          { details: { dn, attribute, file: location } },
+        );
+      },
+      `LDIF file ${location}`,
+    );
   }
 }

@@ -45,7 +45,8 @@ function logicalLines(text: string): LogicalLine[] {
   return out;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9\-.;=]*$/;
+// Options as Active Directory's exports write them too: `member;range=0-*` (range retrieval).
+const NAME = /^[A-Za-z0-9][A-Za-z0-9\-.;=*]*$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function parseLine(source: string, { text, line }: LogicalLine): { name: string; value: AttributeValue } {

@@ -286,6 +286,16 @@ describe('vendors and ids in exports', () => {
 });
 
 describe('failures', () => {
+  it('an AD export cut by range retrieval (member;range=0-1) fails the read; a range ending in * is whole', async () => {
+    const cut = `${person('a')}${person('b')}${person('c')}dn: cn=big,ou=groups,${BASE}\nobjectClass: groupOfNames\ncn: big\nentryUUID: ${derivedId('group big')}\nmember;range=0-1: uid=a,ou=people,${BASE}\nmember;range=0-1: uid=b,ou=people,${BASE}\n`;
+    await expect(read(cut)).rejects.toMatchObject({
+      code: 'DIRECTORY_INCOMPLETE',
+      message: expect.stringContaining(`cn=big,ou=groups,${BASE} holds only part of member (values 0-1, cut`),
+    });
+    const whole = await read(cut.replaceAll('member;range=0-1:', 'member;range=0-*:'));
+    expect(group(whole, 'big').members).toEqual([userKey('a'), userKey('b')]);
+  });
+
   it('a missing file, a duplicate DN, a bad filter or no file configured are errors', async () => {
     await expect(read(join(dir, 'missing.ldif'))).rejects.toMatchObject({ code: 'DIRECTORY_LDIF', message: expect.stringContaining('missing.ldif') });
     const duplicate = `${person('a')}\ndn: UID=A,ou=people,${BASE}\nobjectClass: inetOrgPerson\n`;
