@@ -90,10 +90,10 @@ const activeDirectory: Vendor = {
   defaultGroupFilter: '(objectClass=group)',
   defaultUserFilter: '(&(objectCategory=person)(objectClass=user))',
   memberAttributes(configured) {
-    return [{ name: configured ?? 'member', values: 'dn' }];
+    // memberUid (RFC 2307 attributes in AD, "Identity Management for UNIX") holds uid values.
+    return [{ name: configured ?? 'member', values: configured?.toLowerCase() === 'memberuid' ? 'uid' : 'dn' }];
   },
   memberValueToDn: (value) => value,
-  // Only used when memberUid is configured (RFC 2307 attributes in AD): it holds uid values.
   uidAttribute: 'uid',
   rangeSize: 1500,
   disabledAttributes: ['userAccountControl'],

@@ -275,6 +275,26 @@ describe('vendors and ids in exports', () => {
     expect(snapshot.warnings).toEqual([]);
   });
 
+  it('reads memberUid in an AD export as uid values, not DNs', async () => {
+    const base = 'DC=corp,DC=example';
+    const guid = (n: number): string => `0000000${n}-1111-2222-3333-444455556666`;
+    const text = [
+      `dn: CN=Ann,OU=Users,${base}\nobjectClass: user\nobjectCategory: CN=Person,CN=Schema,CN=Configuration,${base}\ncn: Ann\nuid: ann\nobjectGUID:: ${encodeObjectGuid(guid(1)).toString('base64')}\n`,
+      `dn: CN=Unix,OU=Groups,${base}\nobjectClass: group\ncn: Unix\nmemberUid: ann\nobjectGUID:: ${encodeObjectGuid(guid(2)).toString('base64')}\n`,
+    ].join('\n');
+    const snapshot = await readDirectory(
+      directoryConfig({
+        source: 'ldif',
+        kind: 'activeDirectory',
+        ldifFile: ldifFile(text),
+        groups: { baseDns: [`OU=Groups,${base}`], memberAttribute: 'memberUid' },
+        users: { baseDns: [`OU=Users,${base}`], attributes: ['uid'] },
+      }),
+    );
+    expect(snapshot.groups[0]!.members).toEqual([dnKey(`CN=Ann,OU=Users,${base}`)]);
+    expect(snapshot.warnings).toEqual([]);
+  });
+
   it('derives stable ids from DNs when an export has neither objectGUID nor entryUUID, and says so once', async () => {
     const text = `dn: uid=a,ou=people,${BASE}\nobjectClass: inetOrgPerson\nuid: a\nmail: a@x\ndisplayName: A\n\ndn: cn=g,ou=groups,${BASE}\nobjectClass: groupOfNames\ncn: g\nmember: uid=a,ou=people,${BASE}\n`;
     const first = await read(text);
