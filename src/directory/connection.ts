@@ -18,6 +18,7 @@ import { ConfigError, DirectoryError, SyncError, describeError } from '../errors
 import type { Logger } from '../log.ts';
 import { registerSecret } from '../secrets.ts';
 import { fromLdapts, type RawEntry } from './entry.ts';
+import { normalizeFilterEscapes } from './filter.ts';
 import type { KeyTable } from './key-table.ts';
 import { ROOT_DSE_ATTRIBUTES } from './vendors.ts';
 import {
@@ -623,7 +624,7 @@ export class LdapSession {
   private searchOptions(request: SearchRequest): SearchOptions {
     return {
       scope: request.scope,
-      filter: request.filter,
+      filter: normalizeFilterEscapes(request.filter),
       attributes: request.attributes,
       explicitBufferAttributes: request.binaryAttributes ?? [],
       sizeLimit: 0,
@@ -640,7 +641,7 @@ export class LdapSession {
    * complete only at a page without one.
    */
   private async pagedSearch(request: SearchRequest, options: SearchOptions, pagesDone: (pages: number) => void, intake: PageIntake): Promise<void> {
-    const filter = FilterParser.parseString(request.filter);
+    const filter = FilterParser.parseString(normalizeFilterEscapes(request.filter));
     /** The last page asked for. */
     let asked = -1;
     const spare: HeldPage[] = [];

@@ -179,6 +179,19 @@ describe.skipIf(!available)('OpenLDAP (slapd)', () => {
       expect(userPages.at(-1)!.total).toBe(BULK_USERS + 3);
     });
 
+    it('sends a filter with escaped UTF-8 (Zo\\c3\\ab) as the characters it stands for', async () => {
+      const filter = '(&(objectClass=inetOrgPerson)(cn=Zo\\c3\\ab \\C3\\85ngstr*))';
+      const read = await readDirectory(config({ users: { filter } }));
+      expect(read.users.filter((u) => !u.outsideBase).map((u) => u.attributes.uid)).toEqual(['zoe']);
+      const session = await LdapSession.open(server.url, config(), { logger: silentLogger() });
+      try {
+        const { entries } = await session.search({ base: ZOE, scope: 'base', filter, attributes: ['uid'], paged: false });
+        expect(entries.map((e) => e.dn)).toEqual([ZOE]);
+      } finally {
+        await session.close();
+      }
+    });
+
     it('reports members outside the bases when told to ignore them', async () => {
       const ignoring = await readDirectory(config({ outsideMembers: 'ignore' }));
       expect(ignoring.users.some((u) => u.attributes.uid === 'pat')).toBe(false);
