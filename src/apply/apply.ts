@@ -24,7 +24,22 @@ export interface ApplyResult {
   failures: OperationResult[];
   applied: ChangeCounts;
   aborted: boolean;
+  /** Set when a failure said the rest of the plan would fail too, and no new operation was started after it. */
+  halted?: { code: string; message: string; notStarted: number };
 }
+
+/**
+ * Failures that say the tenant will refuse every other request too: the credentials were refused,
+ * the certificate does not verify, the host cannot be reached (after the client's retries). One
+ * of them stops the run; it is not sent thousands of times over.
+ */
+const RUN_WIDE = new Set(['TENANT_AUTH', 'TENANT_TLS', 'TENANT_NETWORK']);
+/**
+ * Server-side failures (after the client's retries) this many times in a row, with no success
+ * in between, also stop the run: the tenant is struggling, and more load does not help it.
+ */
+export const CONSECUTIVE_FAILURE_LIMIT = 5;
+const SERVER_SIDE = new Set(['TENANT_SERVER', 'TENANT_TIMEOUT', 'TENANT_RATE_LIMITED']);
 
 export function emptyCounts(): ChangeCounts {
   return {
@@ -49,27 +64,48 @@ interface ResolvedPatch {
 export async function applyPlan(plan: Plan, tenant: Tenant, options: ApplyOptions = {}): Promise<ApplyResult> {
   const logger = options.logger ?? silentLogger();
   const concurrency = options.concurrency ?? 4;
-  const signal = options.signal;
+  const outer = options.signal;
   const results: OperationResult[] = [];
   const applied = emptyCounts();
   const progress = options.progress;
   const writesBefore = tenant.stats().writes;
+  const total = plan.updateGroups.length + plan.createGroups.length + plan.createUsers.length + plan.memberships.length + plan.deleteGroups.length;
+
+  // Stops starting operations on the caller's abort or on a failure that halts the run.
+  const stop = new AbortController();
+  const signal = stop.signal;
+  const onAbort = (): void => stop.abort();
+  if (outer?.aborted) stop.abort();
+  else outer?.addEventListener('abort', onAbort, { once: true });
+  let halted: { code: string; message: string } | undefined;
+  let inARow = 0;
+  const halt = (code: string, message: string): void => {
+    if (halted) return;
+    halted = { code, message };
+    logger.error({ code }, message);
+    stop.abort();
+  };
 
   const record = (result: OperationResult): void => {
     results.push(result);
     progress?.tick(result.ok);
-    if (!result.ok) logger.warn({ operation: result.kind, target: result.target }, `${result.kind} ${result.target} failed: ${result.error}`);
+    if (result.ok) inARow = 0;
+    else logger.warn({ operation: result.kind, target: result.target }, `${result.kind} ${result.target} failed: ${result.error}`);
   };
-  const failure = (kind: OperationResult['kind'], target: string, error: unknown): OperationResult => ({
-    kind,
-    target,
-    ok: false,
-    error: scrub(describeError(error)),
-  });
+  const failure = (kind: OperationResult['kind'], target: string, error: unknown): OperationResult => {
+    const result: OperationResult = { kind, target, ok: false, error: scrub(describeError(error)) };
+    const code = error instanceof TenantError ? error.code : undefined;
+    if (code && RUN_WIDE.has(code)) {
+      halt(code, `stopped: ${kind} ${target} failed with ${code}, which every other request would meet too`);
+    } else if (code && SERVER_SIDE.has(code)) {
+      if (++inARow >= CONSECUTIVE_FAILURE_LIMIT) halt(code, `stopped: ${inARow} operations in a row failed on the tenant's side (${code}, the last: ${kind} ${target})`);
+    } else {
+      inARow = 0;
+    }
+    return result;
+  };
 
-  progress?.start(
-    plan.updateGroups.length + plan.createGroups.length + plan.createUsers.length + plan.memberships.length + plan.deleteGroups.length,
-  );
+  progress?.start(total);
 
   // 1. Group updates: renames, roles, descriptions. Idempotent replaces.
   await runBounded(
@@ -162,8 +198,8 @@ export async function applyPlan(plan: Plan, tenant: Tenant, options: ApplyOption
     signal,
   );
 
-  // 5. Deletions, last, and never after an abort: a half-applied run must not delete anything.
-  if (!signal?.aborted) {
+  // 5. Deletions, last, and never after an abort or a halt: a half-applied run must not delete anything.
+  if (!signal.aborted) {
     await runBounded(
       plan.deleteGroups,
       concurrency,
@@ -184,9 +220,16 @@ export async function applyPlan(plan: Plan, tenant: Tenant, options: ApplyOption
     );
   }
   progress?.finish();
+  outer?.removeEventListener('abort', onAbort);
 
   applied.writeRequests = tenant.stats().writes - writesBefore;
-  return { results, failures: results.filter((r) => !r.ok), applied, aborted: signal?.aborted === true };
+  return {
+    results,
+    failures: results.filter((r) => !r.ok),
+    applied,
+    aborted: outer?.aborted === true,
+    ...(halted ? { halted: { ...halted, notStarted: total - results.length } } : {}),
+  };
 }
 
 /** Turns a planned patch into ids, or says why it cannot be sent. */

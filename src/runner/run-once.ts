@@ -247,6 +247,14 @@ export async function runOnce(config: Config, options: RunOnceOptions, deps: Run
       report.error = { code: 'ABORTED', message: 'stopped before the plan was fully applied; the next run continues from the new state' };
       return finish('partial');
     }
+    if (applied.halted) {
+      const { code, message, notStarted } = applied.halted;
+      report.error = {
+        code,
+        message: `${message}; ${notStarted} of the plan's operations were not sent and no group was deleted. The next run plans again from the tenant's state.`,
+      };
+      return finish('partial');
+    }
     return finish(applied.failures.length > 0 ? 'partial' : 'applied');
   } catch (error) {
     const code = error instanceof SyncError ? error.code : 'INTERNAL';
