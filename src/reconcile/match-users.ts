@@ -181,19 +181,35 @@ export function matchUsers(users: readonly DirectoryUser[], tenantUsers: readonl
     else planned.set(subject.toLowerCase(), [{ index, create }]);
   }
 
+  // Emails are unique in a tenant too: of two creations with one email the second would fail with
+  // 409, and which one that is would depend on timing. Neither is created.
+  const byEmailPlanned = new Map<string, { index: number; create: PlanUserCreate }[]>();
+  for (const list of planned.values()) {
+    const email = list.length === 1 ? list[0]!.create.email?.toLowerCase() : undefined;
+    if (email === undefined) continue;
+    const same = byEmailPlanned.get(email);
+    if (same) same.push(list[0]!);
+    else byEmailPlanned.set(email, [list[0]!]);
+  }
+  const ambiguous = (list: { index: number; create: PlanUserCreate }[], what: string): void => {
+    warnings.push(
+      warning(
+        'AMBIGUOUS_USER',
+        `${list.length} directory users (${listNames(list.map((p) => users[p.index]!.dn).sort(compareStrings))}) would be created with the same ${what}; none of them is created`,
+        what === 'email' ? list[0]!.create.email! : list[0]!.create.subject,
+      ),
+    );
+  };
+  for (const list of byEmailPlanned.values()) if (list.length > 1) ambiguous(list, 'email');
+
   const createUsers: PlanUserCreate[] = [];
   for (const list of planned.values()) {
     if (list.length > 1) {
-      warnings.push(
-        warning(
-          'AMBIGUOUS_USER',
-          `${list.length} directory users (${listNames(list.map((p) => users[p.index]!.dn).sort(compareStrings))}) would be created with the same subject; none of them is created`,
-          list[0]!.create.subject,
-        ),
-      );
+      ambiguous(list, 'subject');
       continue;
     }
     const { index, create } = list[0]!;
+    if (create.email !== undefined && byEmailPlanned.get(create.email.toLowerCase())!.length > 1) continue;
     createUsers.push(create);
     targets.set(index, { subject: create.subject });
   }

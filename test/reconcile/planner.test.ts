@@ -352,6 +352,20 @@ const cases: Case[] = [
     expected: ['+user erin@example.com', 'patch erin@example.com* +CG-Sales'],
   },
   {
+    name: 'users to create with the same email (unique in a tenant): neither is created',
+    build: () => {
+      const erin = dirUser('erin');
+      const shared = dirUser('erin2', { attributes: { userPrincipalName: 'erin2@example.com', mail: 'Erin@Example.com', displayName: 'E2' } });
+      const gil = dirUser('gil');
+      return {
+        dir: directory([dirGroup('Sales', [alice, erin, shared, gil])], [...people, erin, shared, gil]),
+        tenant: tenantWith((t) => ({ alice: [t.owned('CG-Sales')] })),
+        options: { mapping: { createUsers: true } },
+      };
+    },
+    expected: ['+user gil@example.com', 'patch gil@example.com* +CG-Sales', '!AMBIGUOUS_USER erin@example.com'],
+  },
+  {
     name: 'users not in the tenant, createUsers off: one warning with the count',
     build: () => ({
       dir: directory([dirGroup('Sales', [alice, dirUser('erin'), dirUser('frank')])], [...people, dirUser('erin'), dirUser('frank')]),
