@@ -161,14 +161,19 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
 
   let fileEntries = new Map<string, Entry>();
   let absoluteFile: string | undefined;
-  if (options.file !== undefined) {
-    const loaded = await fileLayer(options.file, cwd, options.env, out);
-    if (!loaded) fail();
-    fileEntries = loaded!.entries;
-    absoluteFile = loaded!.absolute;
+  const loaded = options.file === undefined ? undefined : await fileLayer(options.file, cwd, options.env, out);
+  if (loaded) {
+    fileEntries = loaded.entries;
+    absoluteFile = loaded.absolute;
   }
   const layers = [fileEntries, envLayer(options.env, cwd, out), cliLayer(options.overrides ?? {}, cwd, out)];
   for (const layer of layers) registerEntrySecrets(layer.values());
+  if (options.file !== undefined && !loaded) {
+    // The file could not be read or parsed: what the environment and the command line set is
+    // still checked, so one run lists every problem; checks across options need the file.
+    for (const layer of layers.slice(1)) for (const entry of layer.values()) if (!entry.key.fromFile && !entry.broken) typedValue(entry.key.option, entry, entry.value, entry.text, out);
+    fail();
+  }
 
   // Merge: per option, the highest layer that sets it (either the key or its `*File` sibling) wins.
   const merged = new Map<string, Entry>();

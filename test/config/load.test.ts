@@ -218,6 +218,12 @@ describe('*File secrets', () => {
     }
   });
 
+  it('still lists the environment and --set problems when the file does not parse', async () => {
+    const file = dir.write('c.yaml', 'tenant: [unclosed\n');
+    const problems = await problemsOf({ file, env: { QGS_DIRECTORY_PAGE_SIZE: 'lots', QGS_TENANT_URLL: 'x' }, overrides: { 'sync.limits.maxGroupDeletes': '-1' } });
+    expect(paths(problems)).toEqual([`${file}:2:1`, 'QGS_TENANT_URLL', 'directory.pageSize', 'sync.limits.maxGroupDeletes']);
+  });
+
   it('rejects a secret and its *File variant given in the same place', async () => {
     const key = dir.write('k', 'abcd-0001');
     const file = dir.write('c.yaml', MINIMAL_YAML.replace('apiKey: file-api-key-0001', `apiKey: inline-0001\n  apiKeyFile: ${key}`));
