@@ -70,7 +70,12 @@ function registerIfSecretTypo(path: string, value: unknown): void {
 
 export function registerEntrySecrets(entries: Iterable<Entry>): void {
   for (const entry of entries) {
-    if (entry.key.option.secret && !entry.key.fromFile && typeof entry.value === 'string') registerConfigSecret(entry.value);
+    if (entry.key.option.secret && !entry.key.fromFile && typeof entry.value === 'string') {
+      registerConfigSecret(entry.value);
+      // And as used: fromText drops a trailing line break from a secret.
+      const bare = entry.value.replace(/\r?\n$/, '');
+      if (bare !== entry.value) registerConfigSecret(bare);
+    }
   }
 }
 

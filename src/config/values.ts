@@ -267,6 +267,8 @@ export function fromText(spec: OptionSpec, text: string): Checked {
         return fail('expected a JSON array such as [{"group":"Qlik-Admins","roles":["TenantAdmin"]}]');
       }
     default:
-      return { ok: true, value: text };
+      // A secret from a Kubernetes Secret or `$(cat key.txt)`-style tooling often ends in the
+      // file's line break; as for `*File` secrets, one trailing line break is not part of it.
+      return { ok: true, value: spec.secret ? text.replace(/\r?\n$/, '') : text };
   }
 }

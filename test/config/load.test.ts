@@ -3,6 +3,7 @@ import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type LoadConfigOptions } from '../../src/config/load.ts';
 import { ConfigError, exitCodeFor, type ConfigProblem } from '../../src/errors.ts';
+import { scrub } from '../../src/log.ts';
 import { MINIMAL_YAML, scratch, type Scratch } from './fixtures.ts';
 
 let dir: Scratch;
@@ -222,6 +223,14 @@ describe('*File secrets', () => {
     const file = dir.write('c.yaml', 'tenant: [unclosed\n');
     const problems = await problemsOf({ file, env: { QGS_DIRECTORY_PAGE_SIZE: 'lots', QGS_TENANT_URLL: 'x' }, overrides: { 'sync.limits.maxGroupDeletes': '-1' } });
     expect(paths(problems)).toEqual([`${file}:2:1`, 'QGS_TENANT_URLL', 'directory.pageSize', 'sync.limits.maxGroupDeletes']);
+  });
+
+  it('drops one trailing line break from a secret given in the environment, as from a *File', async () => {
+    const file = dir.write('c.yaml', MINIMAL_YAML);
+    const { config } = await loadConfig({ file, env: { QGS_TENANT_API_KEY: 'env-secret-0003\n', QGS_DIRECTORY_BIND_DN: 'CN=a,DC=b', QGS_DIRECTORY_BIND_PASSWORD: 'pw-0001\r\n' } });
+    expect(config.tenant.apiKey).toBe('env-secret-0003');
+    expect(config.directory.bindPassword).toBe('pw-0001');
+    expect(scrub('key env-secret-0003, password pw-0001')).not.toMatch(/env-secret-0003|pw-0001/);
   });
 
   it('rejects a secret and its *File variant given in the same place', async () => {
