@@ -4,6 +4,7 @@
 // collected and thrown at once as a ConfigError (exit 78), each naming its key. Every secret is
 // registered for scrubbing as soon as it is seen, before any message is made, and every
 // message is scrubbed again on the way out: no secret reaches an error or a log line.
+import { X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Config } from './types.ts';
@@ -67,6 +68,26 @@ async function readSecretFile(entry: Entry, out: Collector): Promise<string | un
   return value;
 }
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g;
+
+/** Why a CA bundle cannot be used (no certificate, or one that does not parse); undefined when it can. */
+function pemProblem(text: string): string | undefined {
+  const blocks = text.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) return 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)';
+  for (const [index, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      return `holds a certificate that cannot be read (the ${ordinal(index + 1)} in the file)`;
+    }
+  }
+  return undefined;
+}
+
+function ordinal(n: number): string {
+  return n === 1 ? '1st' : n === 2 ? '2nd' : n === 3 ? '3rd' : `${n}th`;
+}
+
 async function checkPath(option: OptionSpec, value: string, entry: Entry, out: Collector): Promise<string | undefined> {
   const path = resolve(entry.baseDir, value);
   if (!option.mustExist) return path;
@@ -75,6 +96,13 @@ async function checkPath(option: OptionSpec, value: string, entry: Entry, out: C
     if (!info.isFile()) {
       out.add(option.path, `${path} is not a file`, entry.from);
       return undefined;
+    }
+    if (option.pem) {
+      const problem = pemProblem(await readFile(path, 'utf8'));
+      if (problem) {
+        out.add(option.path, `${path} ${problem}`, entry.from);
+        return undefined;
+      }
     }
     return path;
   } catch (error) {

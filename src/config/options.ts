@@ -42,6 +42,8 @@ export interface OptionSpec {
   readonly fileVariant?: boolean;
   /** `path`: the file must exist when the configuration is loaded. */
   readonly mustExist?: boolean;
+  /** `path`: the file must hold at least one PEM certificate, every one of them readable. */
+  readonly pem?: boolean;
   /** Always required. Conditional requirements are in rules.ts; `requiredWhen` documents them. */
   readonly required?: boolean;
   readonly requiredWhen?: string;
@@ -87,7 +89,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { path: 'directory.bindPassword', type: 'string', secret: true, requiredWhen: 'directory.bindDn is set', description: 'Password of `bindDn`.' },
   { path: 'directory.startTls', type: 'boolean', default: true, description: 'Upgrade `ldap://` connections with StartTLS (ignored for `ldaps://`).' },
   { path: 'directory.allowInsecure', type: 'boolean', default: false, description: 'Allow plain `ldap://` without StartTLS: the bind password travels in clear text.' },
-  { path: 'directory.caFile', type: 'path', mustExist: true, description: 'PEM CA bundle to verify the server certificate with (default: the system CAs).' },
+  { path: 'directory.caFile', type: 'path', mustExist: true, pem: true, description: 'PEM CA bundle to verify the server certificate with (default: the system CAs).' },
   { path: 'directory.serverName', type: 'string', description: 'Name expected in the server certificate (default: the URL\'s host).' },
   { path: 'directory.tlsVerify', type: 'boolean', default: true, description: 'Verify the server certificate. Turning it off is logged as a warning at every start.' },
   { path: 'directory.connectTimeoutMs', type: 'integer', min: 100, max: 600_000, default: 10_000, description: 'Connection (and TLS handshake) timeout per server.' },
@@ -115,7 +117,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { path: 'tenant.oauth.clientSecret', type: 'string', secret: true, requiredWhen: 'tenant.oauth.clientId is set', description: 'OAuth client secret.' },
   { path: 'tenant.oauth.scope', type: 'string', description: 'OAuth scope to request (default: the client\'s configured scopes).' },
   { path: 'tenant.requestTimeoutMs', type: 'integer', min: 1_000, max: 600_000, default: 30_000, description: 'Timeout of each HTTP request.' },
-  { path: 'tenant.caFile', type: 'path', mustExist: true, description: 'PEM CA bundle for a TLS-intercepting proxy or a private emulator.' },
+  { path: 'tenant.caFile', type: 'path', mustExist: true, pem: true, description: 'PEM CA bundle for a TLS-intercepting proxy or a private emulator.' },
   { path: 'tenant.tlsVerify', type: 'boolean', default: true, description: 'Verify the tenant\'s certificate. Turning it off is logged as a warning at every start.' },
   { path: 'tenant.rateLimits.tier1PerMinute', type: 'integer', min: 1, max: 100_000, default: 1000, description: 'Tier 1 (most reads) requests per minute.' },
   { path: 'tenant.rateLimits.tier2PerMinute', type: 'integer', min: 1, max: 100_000, default: 100, description: 'Tier 2 (writes to groups and users, token requests) requests per minute.' },

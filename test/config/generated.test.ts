@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { renderOptionsMarkdown } from '../../src/config/reference.ts';
 import { GENERATED_FILES, buildJsonSchema, renderJsonSchema } from '../../src/config/schema.ts';
 import { KEYS, OPTIONS } from '../../src/config/options.ts';
+import { createTestCertificates } from '../support/certs.ts';
 import { scratch } from './fixtures.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -44,7 +45,7 @@ describe('example configurations', () => {
   const dir = scratch();
   afterAll(() => dir.remove());
   const secret = dir.write('secret', 'example-secret-0001\n');
-  const pem = dir.write('ca.pem', '-----BEGIN CERTIFICATE-----\n');
+  const pem = createTestCertificates(dir.dir).caFile;
 
   /** Every dotted key path the YAML file uses, to check against the schema. */
   function keysOf(value: unknown, prefix = ''): string[] {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig, type LoadConfigOptions } from '../../src/config/load.ts';
 import { ConfigError, exitCodeFor, type ConfigProblem } from '../../src/errors.ts';
 import { scrub } from '../../src/log.ts';
+import { createTestCertificates } from '../support/certs.ts';
 import { MINIMAL_YAML, scratch, type Scratch } from './fixtures.ts';
 
 let dir: Scratch;
@@ -231,6 +232,20 @@ describe('*File secrets', () => {
     expect(config.tenant.apiKey).toBe('env-secret-0003');
     expect(config.directory.bindPassword).toBe('pw-0001');
     expect(scrub('key env-secret-0003, password pw-0001')).not.toMatch(/env-secret-0003|pw-0001/);
+  });
+
+  it('checks that a caFile holds PEM certificates that can be read', async () => {
+    const file = dir.write('c.yaml', MINIMAL_YAML);
+    const { caFile, caPem } = createTestCertificates(join(dir.dir, 'certs'));
+    const key = dir.write('key.pem', '-----BEGIN PRIVATE KEY-----\nMIGHAgEA\n-----END PRIVATE KEY-----\n');
+    const broken = dir.write('broken.pem', `${caPem}-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n`);
+    const { config } = await loadConfig({ file, env: {}, overrides: { 'tenant.caFile': caFile } });
+    expect(config.tenant.caFile).toBe(caFile);
+    const problems = await problemsOf({ file, env: { QGS_DIRECTORY_CA_FILE: key }, overrides: { 'tenant.caFile': broken } });
+    expect(problems).toEqual([
+      { path: 'directory.caFile', message: `${key} holds no PEM certificate (-----BEGIN CERTIFICATE-----) (QGS_DIRECTORY_CA_FILE)` },
+      { path: 'tenant.caFile', message: `${broken} holds a certificate that cannot be read (the 2nd in the file) (--set)` },
+    ]);
   });
 
   it('rejects a secret and its *File variant given in the same place', async () => {

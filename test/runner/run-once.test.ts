@@ -1,20 +1,20 @@
 // runOnce when the tenant client cannot even be made: a worker started with a tenant.caFile that
 // was removed since (a rotated secret mount) must fail that run as a failed read does, with a
 // report (and so the webhook), not throw past the caller.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { runOnce } from '../../src/runner/run-once.ts';
+import { createTestCertificates } from '../support/certs.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'qgs-run-once-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('runOnce', () => {
   it('a tenant client that cannot be made fails the run with a report: exit 1, TENANT_TLS, no request', async () => {
-    const caFile = join(dir, 'ca.pem');
-    writeFileSync(caFile, 'placeholder, removed before the run\n');
+    const { caFile } = createTestCertificates(join(dir, 'certs'));
     const { config } = await loadConfig({
       file: new URL('../../config/demo/demo.yaml', import.meta.url).pathname,
       env: {},
