@@ -43,7 +43,9 @@ case "${1:-}" in
     # 3 blocked by a safety limit, 78 invalid configuration, 1 any other error.
     command="$1"
     shift
-    docker_run --rm "$IMAGE" "$command" --config /etc/qlik-group-sync/config.yaml "$@"
+    # --no-healthcheck: the image's HEALTHCHECK probes the `run` worker's /healthz, which a
+    # one-shot command does not serve; without it a long run would show as unhealthy.
+    docker_run --rm --no-healthcheck "$IMAGE" "$command" --config /etc/qlik-group-sync/config.yaml "$@"
     ;;
   run)
     # `docker stop` sends SIGTERM: the run in flight finishes its current request, the report is
