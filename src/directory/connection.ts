@@ -580,7 +580,14 @@ export class LdapSession {
       return new DirectoryError('DIRECTORY_CONNECT', `connection to ${this.displayUrl} lost during the ${what}${why}`, { cause: error, details });
     }
     if (error instanceof ResultCodeError) {
-      return new DirectoryError('DIRECTORY_SEARCH', `${what} failed: ${error.message} (LDAP result ${error.code})`, { cause: error, details: { ...details, resultCode: error.code } });
+      // 10: the entry is held by another server (say, another domain of the forest).
+      const hint =
+        error.code === 10
+          ? request.scope === 'base'
+            ? '; the entry is held by another server (another domain?): read through a Global Catalog URL (port 3268/3269), or set directory.outsideMembers to ignore'
+            : '; the base is held by another server: point directory.urls at it, or search from a base this server holds with directory.followReferrals'
+          : '';
+      return new DirectoryError('DIRECTORY_SEARCH', `${what} failed: ${error.message} (LDAP result ${error.code})${hint}`, { cause: error, details: { ...details, resultCode: error.code } });
     }
     if (/socket|connection|ECONNRESET|EPIPE/i.test(message)) {
       return new DirectoryError('DIRECTORY_CONNECT', `connection to ${this.displayUrl} lost during the ${what}: ${message}`, { cause: error, details });

@@ -102,7 +102,9 @@ export async function readDirectory(config: DirectoryConfig, options: ReadOption
   const started = performance.now();
   const opened = await openSource(config, logger, options);
   try {
-    const snapshot = await buildSnapshot(opened.source, config, { kind: opened.kind, signal: options.signal, warnings: opened.warnings });
+    const built = await buildSnapshot(opened.source, config, { kind: opened.kind, signal: options.signal, warnings: opened.warnings });
+    const unfollowed = opened.source instanceof LdapSource ? opened.source.referralWarnings() : [];
+    const snapshot = unfollowed.length === 0 ? built : { ...built, warnings: [...built.warnings, ...unfollowed] };
     logger.info(
       {
         source: snapshot.source,

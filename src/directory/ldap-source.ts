@@ -8,12 +8,26 @@ import type { Logger } from '../log.ts';
 import { LdapSession, displayUrl, type SearchRequest, type SessionOptions } from './connection.ts';
 import type { RawEntry } from './entry.ts';
 import type { KeyTable } from './key-table.ts';
+import type { Warning } from './snapshot.ts';
 import { completeRanges, hasRanges, rangeRequest } from './range.ts';
 import type { EntrySource } from './source.ts';
 import type { Vendor } from './vendors.ts';
 
 /** How many referrals deep the reader follows (a referral that leads to another referral). */
 const MAX_REFERRAL_HOPS = 3;
+
+/** AD answers a search from the domain root with references to these partitions (no users or groups in them). */
+const AD_PARTITIONS = /^(?:ldaps?:\/\/[^/]*\/)(?:DC=DomainDnsZones|DC=ForestDnsZones|CN=Configuration),/i;
+
+function isAdPartitionReference(reference: string): boolean {
+  let decoded = reference;
+  try {
+    decoded = decodeURIComponent(reference);
+  } catch {
+    // not percent-encoded as a URL should be: test it as it is
+  }
+  return AD_PARTITIONS.test(decoded);
+}
 
 interface ReferralTarget {
   url: string;
@@ -60,6 +74,7 @@ export class LdapSource implements EntrySource {
   /** Aborts the pooled connections still being opened when the source closes. */
   private readonly closing = new AbortController();
   private ignoredReferences = 0;
+  private readonly unfollowed: Array<{ base: string; references: string[] }> = [];
 
   constructor(session: LdapSession, vendor: Vendor, config: DirectoryConfig, options: SessionOptions) {
     this.session = session;
@@ -201,6 +216,8 @@ export class LdapSource implements EntrySource {
     if (!this.config.followReferrals) {
       this.ignoredReferences += references.length;
       this.logger.debug({ base, references }, 'ignoring continuation references (directory.followReferrals is off)');
+      const unread = references.filter((reference) => !isAdPartitionReference(reference));
+      if (unread.length > 0) this.unfollowed.push({ base, references: unread });
       return;
     }
     if (hops >= MAX_REFERRAL_HOPS) {
@@ -233,6 +250,21 @@ export class LdapSource implements EntrySource {
   /** Continuation references skipped because followReferrals is off. */
   get skippedReferences(): number {
     return this.ignoredReferences;
+  }
+
+  /**
+   * One warning per search whose continuation references were not followed (leaving out Active
+   * Directory's DNS and configuration partitions, which hold no users or groups): entries under
+   * them were not read, so groups there look gone and their members look removed.
+   */
+  referralWarnings(): Warning[] {
+    return this.unfollowed.map(({ base, references }) => ({
+      code: 'REFERRAL_NOT_FOLLOWED',
+      message:
+        `the search of ${base} returned ${references.length === 1 ? 'a continuation reference' : `${references.length} continuation references`} (${references.slice(0, 3).join(', ')}${references.length > 3 ? ', ...' : ''}) ` +
+        `that ${references.length === 1 ? 'was' : 'were'} not followed (directory.followReferrals is off): entries held there were not read`,
+      subject: base,
+    }));
   }
 
   async close(): Promise<void> {

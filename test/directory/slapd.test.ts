@@ -468,15 +468,31 @@ describe.skipIf(!available)('referrals', () => {
       users: { baseDns: [PEOPLE] },
     });
 
-  it('ignores continuation references unless configured', async () => {
+  it('ignores continuation references unless configured, and says so in a warning per search', async () => {
     const snapshot = await readDirectory(config(false));
     expect(snapshot.users.map((u) => u.attributes.uid)).toEqual(['near']);
+    expect(snapshot.warnings.map((w) => [w.code, w.subject])).toEqual([
+      ['REFERRAL_NOT_FOLLOWED', GROUPS],
+      ['REFERRAL_NOT_FOLLOWED', PEOPLE],
+    ]);
+    expect(snapshot.warnings[1]!.message).toContain(`a continuation reference (${remote.url}/ou=remote,${PEOPLE}??sub) that was not followed (directory.followReferrals is off)`);
+  });
+
+  it('a read of an entry held by another server (LDAP result 10) fails with what to do about it', async () => {
+    const session = await LdapSession.open(home.url, config(false), { logger: silentLogger() });
+    try {
+      const error = await session.search({ base: `uid=faraway,ou=remote,${PEOPLE}`, scope: 'base', filter: '(objectClass=*)', attributes: ['uid'], paged: false }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'DIRECTORY_SEARCH', message: expect.stringMatching(/\(LDAP result 10\); the entry is held by another server .* directory\.outsideMembers to ignore$/) });
+    } finally {
+      await session.close();
+    }
   });
 
   it('follows them with the same TLS settings and credentials when configured', async () => {
     const snapshot = await readDirectory(config(true));
     expect(snapshot.users.map((u) => u.attributes.uid).sort()).toEqual(['faraway', 'near']);
     expect(snapshot.groups.map((g) => [g.name, g.members])).toEqual([['far-team', [dnKey(`uid=faraway,ou=remote,${PEOPLE}`)]]]);
+    expect(snapshot.warnings).toEqual([]);
   });
 
   it('gives each search that follows a referral to the same server a connection of its own, and closes them all', async () => {
