@@ -1,32 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/apply.ts';
-import { PLAN_VERSION, type Plan } from '../../src/reconcile/plan.ts';
 import { FakeTenant } from './fake-tenant.ts';
-
-function plan(parts: Partial<Plan>): Plan {
-  return {
-    version: PLAN_VERSION,
-    basis: { directory: 'd', tenant: 't' },
-    mode: 'sync',
-    createGroups: [],
-    updateGroups: [],
-    deleteGroups: [],
-    createUsers: [],
-    memberships: [],
-    warnings: [],
-    stats: {
-      ownedGroups: 0,
-      ownedMemberships: 0,
-      desiredGroups: 0,
-      desiredMemberships: 0,
-      tenantGroups: 0,
-      membershipAdds: 0,
-      membershipRemovals: 0,
-      writeRequests: 0,
-    },
-    ...parts,
-  };
-}
+import { plan } from './plans.ts';
 
 describe('applyPlan', () => {
   it('creates groups and users first, then sends one patch per user using the new ids', async () => {

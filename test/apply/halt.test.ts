@@ -5,9 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan, CONSECUTIVE_FAILURE_LIMIT } from '../../src/apply/apply.ts';
 import type { EmulatorHandle } from '../../src/emulator/index.ts';
-import { PLAN_VERSION, type Plan, type PlanMembershipPatch } from '../../src/reconcile/plan.ts';
+import type { Plan, PlanMembershipPatch } from '../../src/reconcile/plan.ts';
 import { createTenantClient, type TenantClient } from '../../src/tenant/client.ts';
 import { emulated, groupId, seedState, userId, type Emulated } from '../tenant/emulated.ts';
+import { plan } from './plans.ts';
 
 const USERS = 40;
 const IDP = 10;
@@ -25,25 +26,18 @@ afterAll(async () => {
   await emulator.close();
 });
 
-function plan(): Plan {
+function fullPlan(): Plan {
   const memberships: PlanMembershipPatch[] = Array.from({ length: USERS }, (_, u) => ({
     userId: userId(u),
     subject: `ACME\\user${u}`,
     add: [{ id: groupId(IDP), name: 'CG-0' }],
     remove: [],
   }));
-  return {
-    version: PLAN_VERSION,
-    basis: { directory: 'd', tenant: 't' },
-    mode: 'sync',
-    createGroups: [],
-    updateGroups: [],
+  return plan({
     deleteGroups: [{ groupId: groupId(IDP + 1), name: 'CG-1', sourceId: 's', memberCount: 0 }],
-    createUsers: [],
     memberships,
-    warnings: [],
     stats: { ownedGroups: 2, ownedMemberships: 0, desiredGroups: 1, desiredMemberships: USERS, tenantGroups: IDP + 2, membershipAdds: USERS, membershipRemovals: 0, writeRequests: USERS + 1 },
-  };
+  });
 }
 
 function client(overrides: object = {}): TenantClient {
@@ -57,7 +51,7 @@ const groupExists = (): boolean => emulator.exportState().groups.some((g) => g.i
 describe('applyPlan stops when the tenant refuses every request', () => {
   it('stops after the first 401 (a key revoked since the read): a handful of requests, not one per user', async () => {
     emulator.resetStats();
-    const result = await applyPlan(plan(), client({ apiKey: 'revoked-key-0000000001' }), { concurrency: 4 });
+    const result = await applyPlan(fullPlan(), client({ apiKey: 'revoked-key-0000000001' }), { concurrency: 4 });
     expect(result.halted).toMatchObject({ code: 'TENANT_AUTH', message: expect.stringContaining('every other request would meet too') });
     // The patches in flight when the first 401 came back finish; none is started after it.
     expect(result.failures.length).toBeLessThanOrEqual(4);
@@ -70,7 +64,7 @@ describe('applyPlan stops when the tenant refuses every request', () => {
   it(`stops after ${CONSECUTIVE_FAILURE_LIMIT} server-side failures in a row, and deletes nothing`, async () => {
     emulator.setFaults({ rate: 1, kinds: ['500'], writesOnly: true, seed: 1 });
     try {
-      const result = await applyPlan(plan(), client(), { concurrency: 4 });
+      const result = await applyPlan(fullPlan(), client(), { concurrency: 4 });
       expect(result.halted).toMatchObject({ code: 'TENANT_SERVER', message: expect.stringContaining(`${CONSECUTIVE_FAILURE_LIMIT} operations in a row failed`) });
       expect(result.failures.length).toBeGreaterThanOrEqual(CONSECUTIVE_FAILURE_LIMIT);
       expect(result.failures.length).toBeLessThan(CONSECUTIVE_FAILURE_LIMIT + 4);
@@ -82,7 +76,7 @@ describe('applyPlan stops when the tenant refuses every request', () => {
 
   it('a failure of one operation only (a 400 on one user) does not stop the others', async () => {
     // The emulator refuses an add of a group that does not exist with 400, for that user only.
-    const bad = plan();
+    const bad = fullPlan();
     bad.memberships[0] = { ...bad.memberships[0]!, add: [{ id: 'ffffffffffffffffffffffff', name: 'CG-gone' }] };
     bad.deleteGroups = [];
     const result = await applyPlan(bad, client(), { concurrency: 4 });
