@@ -141,7 +141,10 @@ export function planQueries(config: DirectoryConfig, vendor: Vendor) {
   // to sync), only be a group: it still passes its members on.
   const outsideGroupFilter = orFilters(groupFilter, vendor.defaultGroupFilter);
   const memberAttributes = vendor.memberAttributes(config.groups.memberAttribute);
-  const ranged = memberAttributes.filter((a) => a.values === 'dn').map((a) => a.name);
+  // Every member attribute may come back in ranges (AD cuts any multi-valued attribute, memberUid
+  // too); only the DN-valued ones are looked up in the key table as they arrive.
+  const ranged = memberAttributes.map((a) => a.name);
+  const interned = memberAttributes.filter((a) => a.values === 'dn').map((a) => a.name);
   const usesUids = memberAttributes.some((a) => a.values === 'uid');
   const groupAttributes = uniqueCaseInsensitive([
     vendor.idAttribute,
@@ -155,7 +158,7 @@ export function planQueries(config: DirectoryConfig, vendor: Vendor) {
     ...vendor.disabledAttributes,
     ...(usesUids ? [vendor.uidAttribute] : []),
   ]);
-  return { groupFilter, userFilter, outsideGroupFilter, memberAttributes, ranged, usesUids, groupAttributes, userAttributes };
+  return { groupFilter, userFilter, outsideGroupFilter, memberAttributes, ranged, interned, usesUids, groupAttributes, userAttributes };
 }
 
 export async function buildSnapshot(source: EntrySource, config: DirectoryConfig, options: BuildOptions): Promise<DirectorySnapshot> {
@@ -167,7 +170,7 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
     if (options.signal?.aborted) throw new SyncError('ABORTED', 'directory read aborted', { cause: options.signal.reason });
   };
 
-  const { groupFilter, userFilter, outsideGroupFilter, memberAttributes, ranged, usesUids, groupAttributes, userAttributes } = planQueries(config, vendor);
+  const { groupFilter, userFilter, outsideGroupFilter, memberAttributes, ranged, interned, usesUids, groupAttributes, userAttributes } = planQueries(config, vendor);
   const groupBaseKeys = config.groups.baseDns.map((base) => dnKey(base));
   const userBaseKeys = config.users.baseDns.map((base) => dnKey(base));
 
@@ -355,8 +358,8 @@ export async function buildSnapshot(source: EntrySource, config: DirectoryConfig
     }
   };
   await Promise.all([
-    inTurn(config.groups.baseDns, (base) => source.searchSubtree(base, groupFilter, groupAttributes, ranged, onGroup, table)),
-    inTurn(config.users.baseDns, (base) => source.searchSubtree(base, userFilter, userAttributes, [], onUser, table)),
+    inTurn(config.groups.baseDns, (base) => source.searchSubtree(base, groupFilter, groupAttributes, ranged, onGroup, { table, attributes: interned })),
+    inTurn(config.users.baseDns, (base) => source.searchSubtree(base, userFilter, userAttributes, [], onUser, { table, attributes: [] })),
   ]);
   growKinds();
 

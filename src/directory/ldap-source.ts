@@ -7,10 +7,9 @@ import { DirectoryError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { LdapSession, displayUrl, type SearchRequest, type SessionOptions } from './connection.ts';
 import type { RawEntry } from './entry.ts';
-import type { KeyTable } from './key-table.ts';
 import type { Warning } from './snapshot.ts';
 import { completeRanges, hasRanges, rangeRequest } from './range.ts';
-import type { EntrySource } from './source.ts';
+import type { EntrySource, Interning } from './source.ts';
 import type { Vendor } from './vendors.ts';
 
 /** How many referrals deep the reader follows (a referral that leads to another referral). */
@@ -119,9 +118,9 @@ export class LdapSource implements EntrySource {
     return complete;
   }
 
-  async searchSubtree(base: string, filter: string, attributes: string[], ranged: string[], onEntry: (entry: RawEntry) => void, table?: KeyTable): Promise<void> {
+  async searchSubtree(base: string, filter: string, attributes: string[], ranged: string[], onEntry: (entry: RawEntry) => void, options?: Interning): Promise<void> {
     // Values come back under the plain name unless cut into ranges; only those are interned.
-    const interning = table === undefined ? undefined : { table, attributes: new Set(ranged.map((name) => name.toLowerCase())) };
+    const interning = options === undefined ? undefined : { table: options.table, attributes: new Set(options.attributes.map((name) => name.toLowerCase())) };
     // The main session when it is free; a search that runs beside another one has a connection
     // of its own, read on this thread too (a worker thread for it was measured no faster on two
     // cores, and slower for a small directory: starting one costs about as much as reading it).

@@ -5,6 +5,12 @@ import type { RawEntry } from './entry.ts';
 import type { KeyTable } from './key-table.ts';
 import type { Vendor } from './vendors.ts';
 
+/** The key table a source may intern into, and the DN-valued attributes whose values it may intern. */
+export interface Interning {
+  table: KeyTable;
+  attributes: string[];
+}
+
 export interface EntrySource {
   /** Where the entries come from (URL or file path, never credentials). */
   readonly location: string;
@@ -15,10 +21,11 @@ export interface EntrySource {
    * `ranged` lists the attributes that may come back in ranges (member); they are handed on
    * complete under their plain name. Resolves when the search is complete; rejects when it is not
    * (after `onEntry` may have seen some entries: the caller discards what it collected).
-   * With `table`, a source may hand the plain DN values of the `ranged` attributes on as ids of
-   * that table (RawEntry.dnIds) instead of as strings; the LDAP source does, the LDIF one does not.
+   * With `interning`, a source may hand entry DNs and the plain values of the DN-valued
+   * `interning.attributes` on as ids of `interning.table` (RawEntry.keyId, RawEntry.dnIds) instead
+   * of as strings; the LDAP source does, the LDIF one does not.
    */
-  searchSubtree(base: string, filter: string, attributes: string[], ranged: string[], onEntry: (entry: RawEntry) => void, table?: KeyTable): Promise<void>;
+  searchSubtree(base: string, filter: string, attributes: string[], ranged: string[], onEntry: (entry: RawEntry) => void, interning?: Interning): Promise<void>;
   /** Told up front how many subtree searches will run at the same time (a source may get ready for them). */
   prepare?(concurrentSearches: number): void;
   /** The entry named `dn` if it exists and matches `filter`; undefined otherwise. */

@@ -282,17 +282,24 @@ describe('vendors and ids in exports', () => {
       `dn: CN=Ann,OU=Users,${base}\nobjectClass: user\nobjectCategory: CN=Person,CN=Schema,CN=Configuration,${base}\ncn: Ann\nuid: ann\nobjectGUID:: ${encodeObjectGuid(guid(1)).toString('base64')}\n`,
       `dn: CN=Unix,OU=Groups,${base}\nobjectClass: group\ncn: Unix\nmemberUid: ann\nobjectGUID:: ${encodeObjectGuid(guid(2)).toString('base64')}\n`,
     ].join('\n');
-    const snapshot = await readDirectory(
-      directoryConfig({
-        source: 'ldif',
-        kind: 'activeDirectory',
-        ldifFile: ldifFile(text),
-        groups: { baseDns: [`OU=Groups,${base}`], memberAttribute: 'memberUid' },
-        users: { baseDns: [`OU=Users,${base}`], attributes: ['uid'] },
-      }),
-    );
+    const readText = (ldif: string) =>
+      readDirectory(
+        directoryConfig({
+          source: 'ldif',
+          kind: 'activeDirectory',
+          ldifFile: ldifFile(ldif),
+          groups: { baseDns: [`OU=Groups,${base}`], memberAttribute: 'memberUid' },
+          users: { baseDns: [`OU=Users,${base}`], attributes: ['uid'] },
+        }),
+      );
+    const snapshot = await readText(text);
     expect(snapshot.groups[0]!.members).toEqual([dnKey(`CN=Ann,OU=Users,${base}`)]);
     expect(snapshot.warnings).toEqual([]);
+    // AD cuts memberUid into ranges as it does member: a cut one is not an empty group.
+    const ranged = text.replace('memberUid: ann\n', 'memberUid;range=0-0: ann\n');
+    await expect(readText(ranged)).rejects.toMatchObject({ code: 'DIRECTORY_INCOMPLETE', message: expect.stringContaining(`CN=Unix,OU=Groups,${base} holds only part of memberUid`) });
+    const whole = await readText(text.replace('memberUid: ann\n', 'memberUid;range=0-*: ann\n'));
+    expect(whole.groups[0]!.members).toEqual([dnKey(`CN=Ann,OU=Users,${base}`)]);
   });
 
   it('derives stable ids from DNs when an export has neither objectGUID nor entryUUID, and says so once', async () => {
