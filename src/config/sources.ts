@@ -207,11 +207,23 @@ function walkFile(ctx: FileContext, node: Record<string, unknown>, segments: str
 }
 
 /**
+ * Errors whose yaml message quotes source text without a ": " before it (`Invalid escape sequence
+ * \\Users2024` from `"Qk\\Users2024!"`), or passes on a tag resolver's own message: said in our words.
+ */
+const FIXED_YAML_MESSAGES: Readonly<Record<string, string>> = {
+  BAD_DQ_ESCAPE: 'Invalid escape sequence in a double-quoted value (single-quote a value that holds backslashes)',
+  TAG_RESOLVE_FAILED: 'a value that does not fit its tag (!!...)',
+};
+
+/**
  * yaml's message without the source text it may quote: the first line only, cut before the ": "
  * that introduces a quoted token (`Block scalar header includes extra characters: |s3cret`,
- * `Unresolved alias ...: s3cret`). The line and column still say where.
+ * `Unresolved alias ...: s3cret`), or our own words for the codes that quote it otherwise. The
+ * line and column still say where.
  */
-export function yamlMessage(message: string): string {
+export function yamlMessage(message: string, code?: string): string {
+  const fixed = code === undefined ? undefined : FIXED_YAML_MESSAGES[code];
+  if (fixed !== undefined) return fixed;
   const first = message.split('\n')[0]!;
   const colon = first.indexOf(': ');
   return colon === -1 ? first : first.slice(0, colon);
@@ -232,7 +244,7 @@ export async function fileLayer(file: string, cwd: string, env: Record<string, s
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
       const { line, col } = lines.linePos(error.pos[0]);
-      out.add(`${file}:${line}:${col}`, `YAML: ${yamlMessage(error.message)}`);
+      out.add(`${file}:${line}:${col}`, `YAML: ${yamlMessage(error.message, error.code)}`);
     }
     return undefined;
   }
@@ -252,7 +264,7 @@ export async function fileLayer(file: string, cwd: string, env: Record<string, s
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    out.add(file, `YAML: ${yamlMessage((error as Error).message)}`);
+    out.add(file, `YAML: ${yamlMessage((error as Error).message, (error as { code?: unknown }).code === undefined ? undefined : String((error as { code?: unknown }).code))}`);
     return undefined;
   }
   const entries = new Map<string, Entry>();

@@ -211,6 +211,7 @@ describe('*File secrets', () => {
       ['apiKey: |Tok3n-0001', 'Block scalar header includes extra characters'],
       ['apiKey: "Tok3n-0001', 'Missing closing "quote'],
       ['apiKey: @Tok3n-0001', 'Plain value cannot start with reserved character @'],
+      ['apiKey: "Qk\\Tok3n-0001"', 'Invalid escape sequence in a double-quoted value'],
     ];
     for (const [line, message] of cases) {
       const file = dir.write('c.yaml', MINIMAL_YAML.replace('apiKey: file-api-key-0001', line));
