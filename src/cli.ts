@@ -55,14 +55,24 @@ function parseFlags(args: string[], flags: FlagSpec[], command: string): FlagVal
       const value = message.match(/'([^']*)'/)?.[1] ?? '';
       // Not echoed when it may be a value given with a space (`--set tenant.apiKey SECRET`) or is
       // long enough to be a key or token.
-      const at = args.indexOf(value);
-      if (at >= 2 && args[at - 2] === '--set') throw usageError(`unexpected argument for ${command} after --set ${args[at - 1]}: write --set KEY=VALUE, with "=" and no space`);
+      if (followsSpacedSet(args, args.indexOf(value))) throw usageError(`unexpected argument for ${command} after --set: write --set KEY=VALUE, with "=" and no space`);
       if (value.length > 32) throw usageError(`unexpected argument for ${command} (${value.length} characters, not shown)`);
       throw usageError(`unexpected argument for ${command}: ${value}`.trim());
     }
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag) throw usageError(`${flag} ${/argument missing/.test(message) ? 'needs a value' : 'does not take a value'}`);
     throw usageError(message.split('.')[0] ?? message);
   }
+}
+
+/**
+ * Whether `args[at]` may be the value of a `--set` written with a space: `--set KEY VALUE` or
+ * `--set=KEY VALUE`. Such a value may be a secret, and the word before it too, so neither is echoed.
+ */
+function followsSpacedSet(args: readonly string[], at: number): boolean {
+  const before = args[at - 1];
+  if (at < 1 || before === undefined) return false;
+  if (before.startsWith('--set=')) return !before.slice('--set='.length).includes('=');
+  return at >= 2 && args[at - 2] === '--set' && !before.includes('=');
 }
 
 /** `--set k=v` (repeatable) and the dedicated logging flags, as loader overrides. */
@@ -126,10 +136,10 @@ export async function main(argv: string[], env: Record<string, string | undefine
     }
     command = findCommand(located.name);
     if (!command) {
-      // Not echoed when it is the value of `--set KEY VALUE` written with a space, or long enough
-      // to be a key or token pasted in the wrong place.
-      const i = located.index;
-      if (i >= 2 && argv[i - 2] === '--set' && !argv[i - 1]!.includes('=')) throw usageError(`unexpected argument after --set ${argv[i - 1]}: write --set KEY=VALUE, with "=" and no space`);
+      // Not echoed when it may be the value of a `--set` written with a space (`--set KEY VALUE`,
+      // `--set=KEY VALUE`), nor the word before it; nor when long enough to be a key or token
+      // pasted in the wrong place.
+      if (followsSpacedSet(argv, located.index)) throw usageError('unexpected argument after --set: write --set KEY=VALUE, with "=" and no space');
       if (located.name.length > 32) throw usageError(`unknown command (${located.name.length} characters, not shown)`);
       throw usageError(`unknown command "${located.name}"${didYouMean(located.name, COMMANDS.filter((c) => !c.hidden).map((c) => c.name))}`);
     }

@@ -46,9 +46,11 @@ describe('usage mistakes exit 1 with a hint and no stack trace', () => {
     // A mistyped separator, a key pasted without its name, a space instead of "=": the secret is never echoed.
     [['validate', '--set', 'tenant.apiKey:SuperSecret123'], '--set expects KEY=VALUE, e.g. --set directory.pageSize=200; got "tenant.apiKey..."'],
     [['validate', '--set', 'eyJhbGciOiJFUzM4NCJ9.SuperSecret123.c2lnbmF0dXJl'], '--set expects KEY=VALUE, e.g. --set directory.pageSize=200; got text that names no option'],
-    [['validate', '--set', 'directory.bindPassword', 'SuperSecret123'], 'unexpected argument for validate after --set directory.bindPassword: write --set KEY=VALUE, with "=" and no space'],
+    [['validate', '--set', 'directory.bindPassword', 'SuperSecret123'], 'unexpected argument for validate after --set: write --set KEY=VALUE, with "=" and no space'],
     [['validate', 'eyJhbGciOiJFUzM4NCJ9.SuperSecret123.c2lnbmF0dXJl'], 'unexpected argument for validate (48 characters, not shown)'],
-    [['--set', 'tenant.apiKey', 'SuperSecret123', 'validate'], 'unexpected argument after --set tenant.apiKey: write --set KEY=VALUE, with "=" and no space'],
+    [['--set', 'tenant.apiKey', 'SuperSecret123', 'validate'], 'unexpected argument after --set: write --set KEY=VALUE, with "=" and no space'],
+    [['--set=tenant.apiKey', 'SuperSecret123', 'validate'], 'unexpected argument after --set: write --set KEY=VALUE, with "=" and no space'],
+    [['validate', '--set=directory.bindPassword', 'SuperSecret123'], 'unexpected argument for validate after --set: write --set KEY=VALUE, with "=" and no space'],
     [['eyJhbGciOiJFUzM4NCJ9.SuperSecret123.c2lnbmF0dXJl', 'validate'], 'unknown command (48 characters, not shown)'],
     [['validate', '--log-format', 'xml'], '--log-format must be one of json, pretty, auto, got "xml"'],
     [['help', 'nope'], 'unknown command "nope"'],
