@@ -248,11 +248,7 @@ export async function runOnce(config: Config, options: RunOnceOptions, deps: Run
       return finish('partial');
     }
     if (applied.halted) {
-      const { code, message, notStarted } = applied.halted;
-      report.error = {
-        code,
-        message: `${message}; ${notStarted} of the plan's operations were not sent and no group was deleted. The next run plans again from the tenant's state.`,
-      };
+      report.error = { code: applied.halted.code, message: haltedMessage(applied.halted, applied.applied.deleteGroups) };
       return finish('partial');
     }
     return finish(applied.failures.length > 0 ? 'partial' : 'applied');
@@ -267,4 +263,13 @@ export async function runOnce(config: Config, options: RunOnceOptions, deps: Run
     hardStop.dispose();
     if (!deps.tenant) await tenant?.close().catch(() => undefined);
   }
+}
+
+/**
+ * What a halted apply did not do. Deletions run last, so a halt there may follow some that took
+ * effect; the message says how many, not that none did.
+ */
+export function haltedMessage(halted: { message: string; notStarted: number }, deleted: number): string {
+  const deletions = deleted === 0 ? 'no group was deleted' : `${deleted} group${deleted === 1 ? ' was' : 's were'} deleted before the stop`;
+  return `${halted.message}; ${halted.notStarted} of the plan's operations were not sent and ${deletions}. The next run plans again from the tenant's state.`;
 }

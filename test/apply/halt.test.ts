@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan, CONSECUTIVE_FAILURE_LIMIT } from '../../src/apply/apply.ts';
 import type { EmulatorHandle } from '../../src/emulator/index.ts';
 import type { Plan, PlanMembershipPatch } from '../../src/reconcile/plan.ts';
+import { haltedMessage } from '../../src/runner/run-once.ts';
 import { createTenantClient, type TenantClient } from '../../src/tenant/client.ts';
 import { emulated, groupId, seedState, userId, type Emulated } from '../tenant/emulated.ts';
 import { plan } from './plans.ts';
@@ -83,5 +84,14 @@ describe('applyPlan stops when the tenant refuses every request', () => {
     expect(result.halted).toBeUndefined();
     expect(result.failures.map((f) => f.target)).toEqual(['ACME\\user0']);
     expect(result.applied.membershipPatches).toBe(USERS - 1);
+  });
+});
+
+describe('the report of a halted apply', () => {
+  it('says how many groups were deleted before a halt among the deletions, and none otherwise', () => {
+    const halted = { message: 'the tenant refused the credentials', notStarted: 8 };
+    expect(haltedMessage(halted, 0)).toContain('8 of the plan\'s operations were not sent and no group was deleted.');
+    expect(haltedMessage(halted, 2)).toContain('8 of the plan\'s operations were not sent and 2 groups were deleted before the stop.');
+    expect(haltedMessage(halted, 1)).toContain('and 1 group was deleted before the stop.');
   });
 });
