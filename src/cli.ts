@@ -52,11 +52,12 @@ function parseFlags(args: string[], flags: FlagSpec[], command: string): FlagVal
       throw usageError(`unknown flag ${flag} for ${command}${didYouMean(flag.replace(/^-+/, ''), flags.map((f) => f.name)).replace(/did you mean (\S+)\?/, 'did you mean --$1?')}`);
     }
     if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
-      const value = message.match(/'([^']*)'/)?.[1] ?? '';
-      // Not echoed when it may be a value given with a space (`--set tenant.apiKey SECRET`) or is
-      // long enough to be a key or token.
+      // The whole argument, quotes inside it included (`P@ss'w0rd`).
+      const value = /^Unexpected argument '(.*)'\. This command/s.exec(message)?.[1] ?? message.match(/'([^']*)'/)?.[1] ?? '';
+      // Not echoed when it may be a value given with a space (`--set tenant.apiKey SECRET`), holds
+      // "=" or is long enough to be a key or token.
       if (followsSpacedSet(args, args.indexOf(value))) throw usageError(`unexpected argument for ${command} after --set: write --set KEY=VALUE, with "=" and no space`);
-      if (value.length > 32) throw usageError(`unexpected argument for ${command} (${value.length} characters, not shown)`);
+      if (mayHoldSecret(value)) throw usageError(`unexpected argument for ${command} (${value.length} characters, not shown)`);
       throw usageError(`unexpected argument for ${command}: ${value}`.trim());
     }
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag) throw usageError(`${flag} ${/argument missing/.test(message) ? 'needs a value' : 'does not take a value'}`);
@@ -71,8 +72,15 @@ function parseFlags(args: string[], flags: FlagSpec[], command: string): FlagVal
 function followsSpacedSet(args: readonly string[], at: number): boolean {
   const before = args[at - 1];
   if (at < 1 || before === undefined) return false;
-  if (before.startsWith('--set=')) return !before.slice('--set='.length).includes('=');
-  return at >= 2 && args[at - 2] === '--set' && !before.includes('=');
+  // `KEY` or `KEY=` (a space after the "=", as shells write `KEY= value`).
+  const keyOnly = (item: string): boolean => !item.includes('=') || item.indexOf('=') === item.length - 1;
+  if (before.startsWith('--set=')) return keyOnly(before.slice('--set='.length));
+  return at >= 2 && args[at - 2] === '--set' && keyOnly(before);
+}
+
+/** An argument that may hold a secret (a `--set` item, a key or token in the wrong place): never echoed. */
+function mayHoldSecret(word: string): boolean {
+  return word.length > 32 || word.includes('=');
 }
 
 /** `--set k=v` (repeatable) and the dedicated logging flags, as loader overrides. */
@@ -130,17 +138,20 @@ export async function main(argv: string[], env: Record<string, string | undefine
     if (located.name === 'help') {
       const topic = argv[located.index + 1];
       const target = topic === undefined ? undefined : findCommand(topic);
-      if (topic !== undefined && !target) throw usageError(`unknown command "${topic}"${didYouMean(topic, COMMANDS.map((c) => c.name))}`);
+      if (topic !== undefined && !target) {
+        if (mayHoldSecret(topic)) throw usageError(`unknown command (${topic.length} characters, not shown)`);
+        throw usageError(`unknown command "${topic}"${didYouMean(topic, COMMANDS.map((c) => c.name))}`);
+      }
       io.stdout.write(target ? renderCommandHelp(target) : renderMainHelp(COMMANDS));
       return EXIT.ok;
     }
     command = findCommand(located.name);
     if (!command) {
       // Not echoed when it may be the value of a `--set` written with a space (`--set KEY VALUE`,
-      // `--set=KEY VALUE`), nor the word before it; nor when long enough to be a key or token
-      // pasted in the wrong place.
+      // `--set=KEY VALUE`), nor the word before it; nor when it holds "=" or is long enough to be
+      // a key or token pasted in the wrong place.
       if (followsSpacedSet(argv, located.index)) throw usageError('unexpected argument after --set: write --set KEY=VALUE, with "=" and no space');
-      if (located.name.length > 32) throw usageError(`unknown command (${located.name.length} characters, not shown)`);
+      if (mayHoldSecret(located.name)) throw usageError(`unknown command (${located.name.length} characters, not shown)`);
       throw usageError(`unknown command "${located.name}"${didYouMean(located.name, COMMANDS.filter((c) => !c.hidden).map((c) => c.name))}`);
     }
 
