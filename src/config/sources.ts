@@ -208,11 +208,13 @@ function walkFile(ctx: FileContext, node: Record<string, unknown>, segments: str
 
 /**
  * Errors whose yaml message quotes source text without a ": " before it (`Invalid escape sequence
- * \\Users2024` from `"Qk\\Users2024!"`), or passes on a tag resolver's own message: said in our words.
+ * \Users2024` from `"Qk\Users2024!"`, `Unsupported YAML version ...`), or passes on a tag
+ * resolver's own message: said in our words.
  */
 const FIXED_YAML_MESSAGES: Readonly<Record<string, string>> = {
   BAD_DQ_ESCAPE: 'Invalid escape sequence in a double-quoted value (single-quote a value that holds backslashes)',
   TAG_RESOLVE_FAILED: 'a value that does not fit its tag (!!...)',
+  BAD_DIRECTIVE: 'a bad % directive (%YAML 1.2 or %TAG only)',
 };
 
 /**

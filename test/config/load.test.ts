@@ -219,6 +219,9 @@ describe('*File secrets', () => {
       expect(problems[0]).toEqual({ path: expect.stringMatching(/c\.yaml:\d+:\d+$/), message: expect.stringContaining(message) });
       expect(JSON.stringify(problems)).not.toContain('Tok3n');
     }
+    const directive = await problemsOf({ file: dir.write('c.yaml', `%YAML Tok3n-0001\n---\n${MINIMAL_YAML}`), env: {} });
+    expect(directive[0]).toEqual({ path: expect.stringMatching(/c\.yaml:\d+:\d+$/), message: expect.stringContaining('a bad % directive') });
+    expect(JSON.stringify(directive)).not.toContain('Tok3n');
   });
 
   it('still lists the environment and --set problems when the file does not parse', async () => {
