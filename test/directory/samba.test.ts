@@ -1,9 +1,9 @@
 // The reader against a real Samba Active Directory domain controller (one per file: Samba takes
 // the fixed ports 389/636): StartTLS and LDAPS with a CA file, a wrong CA, a wrong password, the
 // bind Samba refuses without TLS, vendor detection, objectGUID ids checked against the server's
-// own text form, a 2,000-member group read fully through range retrieval, disabled accounts,
-// nested groups with a cycle, DNs with escaped commas and non-ASCII names, members outside the
-// bases, paging.
+// own text form, a 2,000-member group read fully through range retrieval (member and memberUid),
+// disabled accounts, nested groups with a cycle, DNs with escaped commas and non-ASCII names,
+// members outside the bases, paging.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryConfig } from '../../src/config/types.ts';
@@ -19,6 +19,7 @@ const BASE = 'DC=example,DC=test';
 const PEOPLE = `OU=People,${BASE}`;
 const GROUPS = `OU=Groups,${BASE}`;
 const PARTNERS = `OU=Partners,${BASE}`;
+const UNIX = `OU=Unix,${BASE}`;
 const BIG = 2000;
 const SMITH = `CN=Smith\\, John,${PEOPLE}`;
 const ZOE = `CN=Zoë Ångström,${PEOPLE}`;
@@ -29,6 +30,7 @@ function user(dn: string, sam: string, extra: Record<string, string> = {}): stri
     objectClass: 'user',
     sAMAccountName: sam,
     userPrincipalName: `${sam}@example.test`,
+    uid: sam,
     mail: `${sam}@example.test`,
     displayName: extra.displayName ?? sam,
     userAccountControl: extra.userAccountControl ?? '512',
@@ -40,6 +42,7 @@ function fixture(): { ldif: string; modifyLdif: string } {
     ldifEntry(PEOPLE, { objectClass: 'organizationalUnit', ou: 'People' }),
     ldifEntry(GROUPS, { objectClass: 'organizationalUnit', ou: 'Groups' }),
     ldifEntry(PARTNERS, { objectClass: 'organizationalUnit', ou: 'Partners' }),
+    ldifEntry(UNIX, { objectClass: 'organizationalUnit', ou: 'Unix' }),
   ];
   for (let i = 0; i < BIG; i++) parts.push(user(userDn(i), `u${String(i).padStart(4, '0')}`));
   parts.push(
@@ -48,6 +51,8 @@ function fixture(): { ldif: string; modifyLdif: string } {
     user(`CN=Dora Disabled,${PEOPLE}`, 'dora', { userAccountControl: '514' }),
     user(`CN=Pat Partner,${PARTNERS}`, 'pat'),
     ldifEntry(`CN=Big,${GROUPS}`, { objectClass: 'group', sAMAccountName: 'big', description: 'Two thousand members', member: Array.from({ length: BIG }, (_, i) => userDn(i)) }),
+    // RFC 2307 in AD: the same 2,000 members by uid, past the 1,500 values AD gives per attribute.
+    ldifEntry(`CN=Unix Big,${UNIX}`, { objectClass: ['group', 'posixGroup'], sAMAccountName: 'unix-big', gidNumber: '5000', memberUid: Array.from({ length: BIG }, (_, i) => `u${String(i).padStart(4, '0')}`) }),
     ldifEntry(`CN=A,${GROUPS}`, { objectClass: 'group', sAMAccountName: 'group-a', member: [SMITH] }),
     ldifEntry(`CN=B,${GROUPS}`, { objectClass: 'group', sAMAccountName: 'group-b', member: [`CN=A,${GROUPS}`, ZOE] }),
     ldifEntry(`CN=Sales\\, EMEA,${GROUPS}`, { objectClass: 'group', sAMAccountName: 'sales-emea', member: [SMITH, ZOE, `CN=Dora Disabled,${PEOPLE}`] }),
@@ -110,6 +115,19 @@ describe.skipIf(!available)('Active Directory (Samba DC)', () => {
     // It took an explicit first range and at least one follow-up request.
     const ranged = debugLines.map((line) => JSON.parse(line) as Record<string, unknown>).find((r) => r.msg === 'range retrieval completed');
     expect(ranged).toMatchObject({ dn: `CN=Big,${GROUPS}`, requests: ['member;range=1500-*'], values: { member: BIG } });
+  });
+
+  it('reads a 2,000-value memberUid group fully through range retrieval too', async () => {
+    // Windows cuts every multi-valued attribute at 1,500 values, asked for in ranges or not; read
+    // without ranges, such a group came back empty. Samba cuts only where a range is asked for, so
+    // this shows the reader asks for memberUid in ranges and completes it.
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', format: 'json', destination: { write: (line: string) => void lines.push(line) } });
+    const unix = await readDirectory(config({ groups: { baseDns: [UNIX], memberAttribute: 'memberUid' } }), { logger });
+    expect(unix.groups.map((g) => g.name)).toEqual(['Unix Big']);
+    expect(unix.groups[0]!.members).toEqual(Array.from({ length: BIG }, (_, i) => dnKey(userDn(i))).sort());
+    const ranged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((r) => r.msg === 'range retrieval completed');
+    expect(ranged).toMatchObject({ dn: `CN=Unix Big,${UNIX}`, requests: ['memberUid;range=1500-*'], values: { memberUid: BIG } });
   });
 
   it('has Samba cut member at the range the reader asks for (the behaviour relied on above)', () => {
