@@ -83,6 +83,12 @@ function mayHoldSecret(word: string): boolean {
   return word.length > 32 || word.includes('=');
 }
 
+/** `unknown command "word"` with a suggestion from `names`, or only its length when it may hold a secret. */
+function unknownCommand(word: string, names: string[]): SyncError {
+  if (mayHoldSecret(word)) return usageError(`unknown command (${word.length} characters, not shown)`);
+  return usageError(`unknown command "${word}"${didYouMean(word, names)}`);
+}
+
 /** `--set k=v` (repeatable) and the dedicated logging flags, as loader overrides. */
 function overridesFrom(flags: FlagValues): Record<string, string> {
   const overrides: Record<string, string> = {};
@@ -138,10 +144,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     if (located.name === 'help') {
       const topic = argv[located.index + 1];
       const target = topic === undefined ? undefined : findCommand(topic);
-      if (topic !== undefined && !target) {
-        if (mayHoldSecret(topic)) throw usageError(`unknown command (${topic.length} characters, not shown)`);
-        throw usageError(`unknown command "${topic}"${didYouMean(topic, COMMANDS.map((c) => c.name))}`);
-      }
+      if (topic !== undefined && !target) throw unknownCommand(topic, COMMANDS.map((c) => c.name));
       io.stdout.write(target ? renderCommandHelp(target) : renderMainHelp(COMMANDS));
       return EXIT.ok;
     }
@@ -151,8 +154,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       // `--set=KEY VALUE`), nor the word before it; nor when it holds "=" or is long enough to be
       // a key or token pasted in the wrong place.
       if (followsSpacedSet(argv, located.index)) throw usageError('unexpected argument after --set: write --set KEY=VALUE, with "=" and no space');
-      if (mayHoldSecret(located.name)) throw usageError(`unknown command (${located.name.length} characters, not shown)`);
-      throw usageError(`unknown command "${located.name}"${didYouMean(located.name, COMMANDS.filter((c) => !c.hidden).map((c) => c.name))}`);
+      throw unknownCommand(located.name, COMMANDS.filter((c) => !c.hidden).map((c) => c.name));
     }
 
     const before = argv.slice(0, located.index);

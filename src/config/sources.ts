@@ -266,7 +266,8 @@ export async function fileLayer(file: string, cwd: string, env: Record<string, s
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    out.add(file, `YAML: ${yamlMessage((error as Error).message, (error as { code?: unknown }).code === undefined ? undefined : String((error as { code?: unknown }).code))}`);
+    const code = (error as { code?: unknown }).code;
+    out.add(file, `YAML: ${yamlMessage((error as Error).message, typeof code === 'string' ? code : undefined)}`);
     return undefined;
   }
   const entries = new Map<string, Entry>();
